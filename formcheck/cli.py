@@ -1,0 +1,118 @@
+"""The `formcheck` command line: wires settings to library calls and renders results.
+
+No thresholds, maths or drawing here; only typer and argument handling.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from formcheck import __version__
+from formcheck.errors import FormcheckError, UsageError
+from formcheck.pipeline import ProgressCallback, extract_poses
+from formcheck.pose.model import MODELS
+
+app = typer.Typer(
+    name="formcheck",
+    help="Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+stderr = Console(stderr=True)
+
+ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn a :class:`FormcheckError` into one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FormcheckError as exc:
+            stderr.print(f"[bold red]formcheck:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(label: str, *, quiet: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr, or nothing when quiet or stderr is not a terminal."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                  console=stderr, transient=True) as progress:
+        task = progress.add_task(label, total=1.0)
+        yield lambda fraction: progress.update(task, completed=fraction)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"formcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video."""
+
+
+@app.command()
+@reports_errors
+def pose(
+    video: Annotated[Path, typer.Argument(help="Video file to read.", exists=True,
+                                          dir_okay=False, readable=True)],
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                      help="Write the series here: .npz (raw and cleaned arrays) or .json.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the series as JSON on stdout.")] = False,
+    model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+) -> None:
+    """Extract the cleaned pose series (33 landmarks per frame) from a video."""
+    if output is None and not as_json:
+        raise UsageError("say where the series goes: -o poses.npz, -o poses.json, or --json")
+    if output is not None and output.suffix not in (".npz", ".json"):
+        raise UsageError(f"-o {output}: use a .npz or .json file name")
+    with progress_bar(f"pose {video.name}", quiet=as_json) as on_progress:
+        recording = extract_poses(video, model=model.value, on_progress=on_progress)
+    if output is not None:
+        if output.suffix == ".npz":
+            recording.save_npz(output)
+        else:
+            recording.save_json(output)
+    if as_json:
+        json.dump(recording.to_json_dict(), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        clean = recording.clean
+        stderr.print(
+            f"{video.name}: {len(clean)} frames, {recording.video.duration_s:.1f} s,"
+            f" person in {100 * clean.detection_rate:.1f}% of frames,"
+            f" {int(clean.swapped.sum())} frames with repaired leg swaps -> {output}",
+            highlight=False,
+        )
+
+
+def main() -> None:
+    """Entry point of the `formcheck` script and `python -m formcheck`."""
+    app()

@@ -1,0 +1,95 @@
+"""MediaPipe Pose Landmarker: the only module that imports mediapipe.
+
+Files run in VIDEO mode: the landmarker tracks the person from frame to frame
+and skips the detector while tracking holds, which roughly halves the cost.
+Timestamps given to MediaPipe must strictly increase, so a repeated or
+decreasing presentation time is nudged forward by a millisecond; the sample
+keeps the true time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from formcheck.errors import ModelError
+from formcheck.pose.landmarks import NUM_LANDMARKS
+from formcheck.pose.model import DEFAULT_MODEL, resolve_model
+from formcheck.pose.series import PoseSample
+from formcheck.video import Frame
+
+logger = logging.getLogger(__name__)
+
+# MediaPipe's C++ side logs through glog/absl to stderr; keep it to errors.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class PoseEstimator:
+    """Runs the pose model on frames, one at a time, in time order.
+
+    Args:
+        model: A model name (``full``) or a path to a ``.task`` file.
+        min_detection_confidence: Detector score needed to start tracking a person.
+        min_tracking_confidence: Landmark score needed to keep tracking without
+            running the detector again.
+    """
+
+    def __init__(self, model: str | Path = DEFAULT_MODEL, *,
+                 min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5) -> None:
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        path = Path(model) if Path(str(model)).suffix == ".task" else resolve_model(str(model))
+        self.model_name = path.name
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"cannot load pose model {path}: {exc}") from exc
+        self._last_ms = -1
+
+    def estimate(self, frame: Frame) -> PoseSample:
+        """Landmarks of the most prominent person in ``frame`` (RGB, upright)."""
+        import mediapipe as mp
+
+        t_ms = max(int(round(frame.t_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = t_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB,
+                         data=np.ascontiguousarray(frame.image))
+        result = self._landmarker.detect_for_video(image, t_ms)
+        if not result.pose_landmarks:
+            return PoseSample.missing(frame.t_s)
+        height, width = frame.image.shape[:2]
+        normalised = result.pose_landmarks[0]
+        world = result.pose_world_landmarks[0]
+        image_px = np.array([[lm.x * width, lm.y * height, lm.z * width] for lm in normalised],
+                            dtype=np.float32)
+        world_m = np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=np.float32)
+        visibility = np.array([lm.visibility or 0.0 for lm in normalised], dtype=np.float32)
+        presence = np.array([lm.presence or 0.0 for lm in normalised], dtype=np.float32)
+        if image_px.shape[0] != NUM_LANDMARKS:
+            raise ModelError(f"pose model gave {image_px.shape[0]} landmarks, expected 33")
+        return PoseSample(frame.t_s, image_px, world_m, visibility, presence, detected=True)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

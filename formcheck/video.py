@@ -1,0 +1,277 @@
+"""Frame sources: video files (PyAV) and cameras (OpenCV), one frame at a time.
+
+Files are decoded with PyAV because it exposes each frame's presentation timestamp
+and the display-matrix rotation that phones write, and because its wheels can also
+encode H.264 for browser-playable output (OpenCV's bundled FFmpeg cannot). Cameras
+go through OpenCV, which knows the platform capture back-ends.
+
+Frames are yielded one at a time, upright and in RGB, so memory stays bounded
+whatever the clip's length.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from formcheck.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What is known about a source before (or while) it is read.
+
+    Attributes:
+        path: File path, or ``camera:N`` for a camera.
+        width: Width of the upright frames, pixels (after rotation).
+        height: Height of the upright frames, pixels (after rotation).
+        fps: Average frame rate, frames per second (a float: phones use 29.97,
+            variable rates, ...). 0.0 when unknown (cameras before reading).
+        duration_s: Duration in seconds, 0.0 when unknown (cameras).
+        frame_count: Number of frames the container declares, or None.
+        codec: Codec name, e.g. ``h264``.
+        rotation_deg: Counter-clockwise rotation applied to make frames upright.
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    frame_count: int | None
+    codec: str
+    rotation_deg: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "duration_s": round(self.duration_s, 3),
+            "fps": round(self.fps, 3),
+            "width": self.width,
+            "height": self.height,
+            "frame_count": self.frame_count,
+            "codec": self.codec,
+            "rotation_deg": self.rotation_deg,
+        }
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame.
+
+    Attributes:
+        index: 0-based position in the decoded stream.
+        t_s: Presentation time, seconds from the stream's start.
+        image: ``(H, W, 3)`` uint8 RGB, upright.
+    """
+
+    index: int
+    t_s: float
+    image: np.ndarray
+
+
+def _upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Rotate ``image`` counter-clockwise by ``rotation_deg`` (a multiple of 90)."""
+    quarter_turns = (rotation_deg // 90) % 4
+    if quarter_turns == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=quarter_turns))
+
+
+def _display_rotation(stream: object, first_frame: object | None) -> int:
+    """Counter-clockwise rotation (degrees, multiple of 90) that makes frames upright."""
+    rotation = getattr(first_frame, "rotation", 0) if first_frame is not None else 0
+    if not rotation:
+        # Older muxers write a `rotate` tag (clockwise degrees) instead of a display matrix.
+        tag = getattr(stream, "metadata", {}).get("rotate")
+        if tag:
+            try:
+                rotation = -int(float(tag))
+            except ValueError:
+                rotation = 0
+    return int(round(float(rotation) / 90.0)) * 90 % 360
+
+
+class VideoFile:
+    """A video file read with PyAV, yielding upright RGB frames with true timestamps.
+
+    Use as a context manager or call :meth:`close`. ``info`` is known after opening.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import av  # local: only the frame source needs PyAV
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"video not found: {self.path}")
+        if not self.path.is_file():
+            raise InputError(f"not a file: {self.path}")
+        try:
+            self._container = av.open(str(self.path))
+        except (av.FFmpegError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"cannot read {self.path} as a video ({exc}): is it a video file?"
+            ) from exc
+        if not self._container.streams.video:
+            self._container.close()
+            raise InputError(f"{self.path} has no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._frames = self._decode()
+        try:
+            self._first = next(self._frames)
+        except StopIteration:
+            self._first = None
+        except av.FFmpegError as exc:
+            self.close()
+            raise InputError(f"cannot decode {self.path}: {exc}") from exc
+        if self._first is None:
+            self.close()
+            raise InputError(f"{self.path} has no decodable frames")
+        self.info = self._make_info()
+
+    def _decode(self) -> Iterator[object]:
+        yield from self._container.decode(self._stream)
+
+    def _make_info(self) -> VideoInfo:
+        stream = self._stream
+        rotation = _display_rotation(stream, self._first)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if rotation in (90, 270):
+            width, height = height, width
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif self._container.duration is not None:
+            duration = self._container.duration / 1_000_000
+        else:
+            duration = 0.0
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        frame_count = int(stream.frames) if stream.frames else None
+        if fps == 0.0 and frame_count and duration > 0:
+            fps = frame_count / duration
+        return VideoInfo(
+            path=str(self.path),
+            width=int(width),
+            height=int(height),
+            fps=fps,
+            duration_s=duration,
+            frame_count=frame_count,
+            codec=stream.codec_context.name,
+            rotation_deg=rotation,
+        )
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield the frames in presentation order; can be iterated once."""
+        import av
+
+        if self._first is None:
+            return
+        stream = self._stream
+        start = stream.start_time if stream.start_time is not None else None
+        time_base = float(stream.time_base) if stream.time_base is not None else None
+        frame_period = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 30.0
+        pending = [self._first]
+        self._first = None
+        index = 0
+        last_t = -frame_period
+        try:
+            while True:
+                if pending:
+                    av_frame = pending.pop()
+                else:
+                    try:
+                        av_frame = next(self._frames)
+                    except StopIteration:
+                        return
+                pts = av_frame.pts
+                if pts is not None and time_base is not None:
+                    t_s = (pts - (start or 0)) * time_base
+                else:  # no timestamp: step on from the last one
+                    t_s = last_t + frame_period
+                last_t = t_s
+                image = av_frame.to_ndarray(format="rgb24")
+                yield Frame(index, float(t_s), _upright(image, self.info.rotation_deg))
+                index += 1
+        except av.FFmpegError as exc:
+            # A truncated or damaged tail: keep what decoded, say where it stopped.
+            logger.warning("decoding stopped at frame %d of %s: %s", index, self.path, exc)
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __enter__(self) -> VideoFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Camera:
+    """A live camera read with OpenCV; timestamps come from the monotonic clock.
+
+    Args:
+        index: OpenCV camera index (0 is the default webcam).
+        width: Requested capture width, pixels (the camera may choose another).
+        height: Requested capture height, pixels.
+    """
+
+    def __init__(self, index: int = 0, width: int = 1280, height: int = 720) -> None:
+        import cv2
+
+        self._capture = cv2.VideoCapture(index)
+        if not self._capture.isOpened():
+            raise InputError(
+                f"cannot open camera {index}: is a webcam connected and not in use?"
+            )
+        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self.info = VideoInfo(
+            path=f"camera:{index}",
+            width=int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            height=int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            fps=float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0),
+            duration_s=0.0,
+            frame_count=None,
+            codec="camera",
+        )
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield frames until the camera stops delivering them."""
+        import cv2
+
+        start = time.monotonic()
+        index = 0
+        while True:
+            ok, bgr = self._capture.read()
+            if not ok:
+                return
+            yield Frame(index, time.monotonic() - start, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            index += 1
+
+    def close(self) -> None:
+        self._capture.release()
+
+    def __enter__(self) -> Camera:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
