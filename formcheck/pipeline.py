@@ -48,6 +48,8 @@ def extract_poses(
             if on_progress is not None and info.duration_s > 0:
                 on_progress(min(1.0, frame.t_s / info.duration_s))
         model_name = estimator.model_name
+    if raw:
+        info = info.decoded(len(raw), raw[0].t_s, raw[-1].t_s)
     if on_progress is not None:
         on_progress(1.0)
     recording = PoseRecording(

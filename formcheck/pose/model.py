@@ -33,7 +33,7 @@ MODELS: dict[str, ModelFile] = {
     "full": ModelFile(
         "full",
         "pose_landmarker_full.task",
-        "0000000000000000000000000000000000000000000000000000000000000000",
+        "46223baa5793c524b092f37af2f649725401705b8b9fba0702b7961dfe58658f",
     ),
 }
 DEFAULT_MODEL = "full"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +191,7 @@ class PoseRecording:
         """Write both series and the video description to a compressed ``.npz``."""
         arrays: dict[str, Any] = {f"raw_{k}": v for k, v in self.raw.arrays().items()}
         arrays.update(self.clean.arrays())
-        header = {"schema": SCHEMA, "video": self.video.to_dict(), "model": self.model,
+        header = {"schema": SCHEMA, "video": asdict(self.video), "model": self.model,
                   "landmarks": list(NAMES), "meta": self.meta}
         arrays["header"] = np.array(json.dumps(header))
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
@@ -205,9 +205,7 @@ class PoseRecording:
                 header = json.loads(str(data["header"]))
                 if header.get("schema") != SCHEMA:
                     raise InputError(f"{path}: not a formcheck pose file ({header.get('schema')})")
-                video = VideoInfo(**{k: header["video"][k] for k in (
-                    "path", "width", "height", "fps", "duration_s", "frame_count", "codec",
-                    "rotation_deg")})
+                video = VideoInfo(**header["video"])
                 keys = ("t_s", "image_px", "world_m", "visibility", "presence", "detected",
                         "swapped")
                 clean = PoseSeries(**{k: data[k] for k in keys}, width=video.width,
