@@ -83,9 +83,11 @@ def _root(
 def pose(
     video: Annotated[Path, typer.Argument(help="Video file to read.", exists=True,
                                           dir_okay=False, readable=True)],
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                      help="Write the series here: .npz (raw and cleaned arrays) or .json.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the series as JSON on stdout.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the series here: .npz (raw and cleaned arrays) or .json.",
+    )] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the series as JSON on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
 ) -> None:
     """Extract the cleaned pose series (33 landmarks per frame) from a video."""

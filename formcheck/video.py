@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
+import av
 import numpy as np
 
 from formcheck.errors import InputError
@@ -100,18 +101,20 @@ def _upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=quarter_turns))
 
 
-def _display_rotation(stream: object, first_frame: object | None) -> int:
+def _display_rotation(
+    stream: av.video.stream.VideoStream, first_frame: av.VideoFrame | None
+) -> int:
     """Counter-clockwise rotation (degrees, multiple of 90) that makes frames upright."""
     rotation = getattr(first_frame, "rotation", 0) if first_frame is not None else 0
     if not rotation:
         # Older muxers write a `rotate` tag (clockwise degrees) instead of a display matrix.
-        tag = getattr(stream, "metadata", {}).get("rotate")
+        tag = stream.metadata.get("rotate")
         if tag:
             try:
                 rotation = -int(float(tag))
             except ValueError:
                 rotation = 0
-    return int(round(float(rotation) / 90.0)) * 90 % 360
+    return round(float(rotation) / 90.0) * 90 % 360
 
 
 class VideoFile:
@@ -121,8 +124,6 @@ class VideoFile:
     """
 
     def __init__(self, path: str | Path) -> None:
-        import av  # local: only the frame source needs PyAV
-
         self.path = Path(path)
         if not self.path.exists():
             raise InputError(f"video not found: {self.path}")
@@ -140,6 +141,7 @@ class VideoFile:
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
         self._frames = self._decode()
+        self._first: av.VideoFrame | None
         try:
             self._first = next(self._frames)
         except StopIteration:
@@ -152,7 +154,7 @@ class VideoFile:
             raise InputError(f"{self.path} has no decodable frames")
         self.info = self._make_info()
 
-    def _decode(self) -> Iterator[object]:
+    def _decode(self) -> Iterator[av.VideoFrame]:
         yield from self._container.decode(self._stream)
 
     def _make_info(self) -> VideoInfo:
@@ -185,8 +187,6 @@ class VideoFile:
 
     def frames(self) -> Iterator[Frame]:
         """Yield the frames in presentation order; can be iterated once."""
-        import av
-
         if self._first is None:
             return
         stream = self._stream
@@ -314,8 +314,6 @@ class VideoWriter:
                  rotation_deg: int = 0, crf: int = 23) -> None:
         from fractions import Fraction
 
-        import av
-
         if width % 2 or height % 2:
             raise ValueError(f"H.264 needs even frame sizes, got {width}x{height}")
         self.path = Path(path)
@@ -340,11 +338,9 @@ class VideoWriter:
 
     def write(self, image: np.ndarray, t_s: float | None = None) -> None:
         """Append one ``(H, W, 3)`` uint8 RGB frame shown at ``t_s`` seconds."""
-        import av
-
         if t_s is None:
             t_s = self._count / self._fps
-        pts = max(int(round(t_s * self._TIME_BASE_DEN)), self._last_pts + 1)
+        pts = max(round(t_s * self._TIME_BASE_DEN), self._last_pts + 1)
         self._last_pts = pts
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = pts

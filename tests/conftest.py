@@ -24,7 +24,7 @@ def realclip(name: str) -> Path:
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cached_poses(path: Path):  # type: ignore[no-untyped-def]
     """Pose extraction is the slow part: run it once per clip per test session."""
     from formcheck.pipeline import extract_poses

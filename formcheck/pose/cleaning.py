@@ -50,7 +50,8 @@ class PoseCleaner:
     def __call__(self, sample: PoseSample) -> PoseSample:
         if not sample.detected:
             return sample
-        if self._last_seen_s is not None and sample.t_s - self._last_seen_s > self.settings.reset_gap_s:
+        gap_s = sample.t_s - self._last_seen_s if self._last_seen_s is not None else 0.0
+        if gap_s > self.settings.reset_gap_s:
             self._image.reset()
             self._world.reset()
             self._swaps.reset()

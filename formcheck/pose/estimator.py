@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -24,9 +28,28 @@ from formcheck.video import Frame
 
 logger = logging.getLogger(__name__)
 
-# MediaPipe's C++ side logs through glog/absl to stderr; keep it to errors.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """Send what MediaPipe's C++ code writes to stderr into the debug log.
+
+    Its absl logging ignores GLOG_minloglevel and prints warnings on loading and on
+    the first frame ("Feedback manager requires a model with a single signature",
+    "Using NORM_RECT without IMAGE_DIMENSIONS") that mean nothing to a user.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode(errors="replace").splitlines():
+                logger.debug("mediapipe: %s", line)
 
 
 class PoseEstimator:
@@ -56,20 +79,27 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
+            with _native_stderr_to_log():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, FileNotFoundError) as exc:
             raise ModelError(f"cannot load pose model {path}: {exc}") from exc
         self._last_ms = -1
+        self._first_frame = True
 
     def estimate(self, frame: Frame) -> PoseSample:
         """Landmarks of the most prominent person in ``frame`` (RGB, upright)."""
         import mediapipe as mp
 
-        t_ms = max(int(round(frame.t_s * 1000.0)), self._last_ms + 1)
+        t_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB,
                          data=np.ascontiguousarray(frame.image))
-        result = self._landmarker.detect_for_video(image, t_ms)
+        if self._first_frame:  # MediaPipe warns on the first inference too
+            self._first_frame = False
+            with _native_stderr_to_log():
+                result = self._landmarker.detect_for_video(image, t_ms)
+        else:
+            result = self._landmarker.detect_for_video(image, t_ms)
         if not result.pose_landmarks:
             return PoseSample.missing(frame.t_s)
         height, width = frame.image.shape[:2]
