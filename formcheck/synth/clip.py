@@ -1,0 +1,317 @@
+"""Render clip specs to H.264 mp4 files with exact labels."""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.synth import measure
+from formcheck.synth.body import (
+    keypoints,
+    load_body,
+    part_colours,
+    skin,
+    vertex_parts,
+)
+from formcheck.synth.geometry import unit
+from formcheck.synth.labels import (
+    RepLabel,
+    SetLabel,
+    clip_label,
+    relative_path,
+    update_labels,
+)
+from formcheck.synth.motion import Timeline, build_timeline, pose_of
+from formcheck.synth.pose import Rig
+from formcheck.synth.scene import CameraPose, Renderer, project
+from formcheck.synth.spec import ClipSpec, hex_to_rgb, load_spec
+
+logger = logging.getLogger(__name__)
+
+FLOOR_CONTACT_M = 0.012  # an ankle within this of its planted height touches the floor
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    """What rendering one spec produced."""
+
+    video: Path
+    label: dict[str, Any]
+    seconds: float
+    frames: int
+
+
+def _camera(spec: ClipSpec, envelope: np.ndarray) -> CameraPose:
+    """Camera at the spec's azimuth/elevation, framing all of ``envelope`` (N, 3) points."""
+    cam = spec.camera
+    lo, hi = envelope.min(axis=0), envelope.max(axis=0)
+    target = 0.5 * (lo + hi)
+    azimuth = np.radians(cam.azimuth_deg)
+    elevation = np.radians(cam.elevation_deg)
+    if spec.exercise == "sldl":
+        # Azimuth 0 = in front of the face (the person faces -y).
+        horizontal = np.array([np.sin(azimuth), -np.cos(azimuth), 0.0])
+    else:
+        # Azimuth 0 = at the feet end (the feet point to -y).
+        horizontal = np.array([np.sin(azimuth), -np.cos(azimuth), 0.0])
+    direction = unit(horizontal * np.cos(elevation) + np.array([0.0, 0.0, np.sin(elevation)]))
+    if cam.distance_m is not None:
+        return CameraPose(target + direction * cam.distance_m, target, cam.fov_deg)
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    distance = 1.5
+    for _ in range(200):
+        camera = CameraPose(target + direction * distance, target, cam.fov_deg)
+        pixels = project(corners, camera, spec.width, spec.height)
+        margin_x, margin_y = 0.07 * spec.width, 0.07 * spec.height
+        inside = (
+            (pixels[:, 0] > margin_x).all()
+            and (pixels[:, 0] < spec.width - margin_x).all()
+            and (pixels[:, 1] > margin_y).all()
+            and (pixels[:, 1] < spec.height - margin_y).all()
+        )
+        if inside:
+            return camera
+        distance *= 1.04
+    return CameraPose(target + direction * distance, target, cam.fov_deg)
+
+
+def _envelope(rig: Rig, timeline: Timeline) -> np.ndarray:
+    """Joint positions over the clip (every few frames), padded for the body's thickness."""
+    points = []
+    step = max(1, timeline.n_frames // 60)
+    for i in range(0, timeline.n_frames, step):
+        heads = pose_of(rig, timeline.params[i]).heads
+        points.append(heads)
+    allpoints = np.concatenate(points)
+    lo, hi = allpoints.min(axis=0) - 0.12, allpoints.max(axis=0) + 0.12
+    lo[2] = max(lo[2], 0.0)
+    hi[2] += 0.05  # the top of the head is above its bone
+    return np.array([lo, hi])
+
+
+class _VideoWriter:
+    """H.264 (libx264, yuv420p) mp4 writer with exact frame timestamps i / fps."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: int) -> None:
+        import av
+
+        self._av = av
+        self.container = av.open(str(path), mode="w")
+        self.stream = self.container.add_stream("libx264", rate=fps)
+        self.stream.width = width
+        self.stream.height = height
+        self.stream.pix_fmt = "yuv420p"
+        self.stream.time_base = Fraction(1, fps)
+        self.stream.options = {"crf": "23", "preset": "medium", "tune": "animation"}
+        self.index = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        frame = self._av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = self.index
+        self.index += 1
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+
+
+def _rep_measurements(
+    spec: ClipSpec, rig: Rig, kps: np.ndarray, start: int, end: int, fps: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Measured values of one rep, and the measured magnitude of each fault code."""
+    free = "left" if rig.free == "L" else "right"
+    working = "left" if rig.working == "L" else "right"
+    frames = range(start, end + 1)
+    duration = (end - start) / fps
+    if spec.exercise == "sldl":
+        stance = working
+        trunk = np.array([measure.trunk_from_vertical_deg(kps[i]) for i in frames])
+        bottom = start + int(np.argmax(trunk))
+        knee = np.array([measure.knee_flexion_deg(kps[i], stance) for i in frames])
+        free_ankle = np.array([measure.ankle_height_m(kps[i], free) for i in frames])
+        planted = measure.ankle_height_m(kps[start], stance)
+        touch_s = float(np.sum(free_ankle < planted + FLOOR_CONTACT_M)) / fps
+        measured = {
+            "bottom_s": bottom / fps,
+            "trunk_from_vertical_deg": float(trunk.max()),
+            "stance_knee_flexion_bottom_deg": measure.knee_flexion_deg(kps[bottom], stance),
+            "stance_knee_flexion_max_deg": float(knee.max()),
+            "stance_knee_flexion_min_deg": float(knee.min()),
+            "pelvis_rotation_deg": measure.pelvis_rise_deg(kps[bottom], free),
+            "leg_below_trunk_deg": measure.leg_below_trunk_deg(kps[bottom], free),
+            "stance_knee_valgus_deg": measure.knee_frontal_deviation_deg(kps[bottom], stance),
+            "free_ankle_min_height_m": float(free_ankle.min() - planted),
+            "free_foot_touch_s": touch_s,
+            "duration_s": duration,
+        }
+        by_code = {
+            "sldl.stance_knee_bend": measured["stance_knee_flexion_bottom_deg"],
+            "sldl.hip_opening": measured["pelvis_rotation_deg"],
+            "sldl.leg_trunk_misalign": measured["leg_below_trunk_deg"],
+            "sldl.touch_down": touch_s,
+            "sldl.partial_range": measured["trunk_from_vertical_deg"],
+            "sldl.knee_valgus": measured["stance_knee_valgus_deg"],
+            "sldl.rushed": duration,
+        }
+        return measured, by_code
+    hips = np.array([measure.hip_height_m(kps[i]) for i in frames])
+    top = start + int(np.argmax(hips))
+    side = working if rig.single_leg else None
+    if rig.single_leg:
+        knee_angle = measure.knee_included_deg(kps[top], working)
+    else:
+        knee_angle = 0.5 * (
+            measure.knee_included_deg(kps[top], "left") + measure.knee_included_deg(kps[top], "right")
+        )
+    shoulders = np.array([measure.shoulder_height_m(kps[i]) for i in frames])
+    measured = {
+        "top_s": top / fps,
+        "shoulder_hip_knee_deg": measure.shoulder_hip_knee_deg(kps[top], side),
+        "knee_angle_deg": knee_angle,
+        "pelvic_drop_deg": measure.pelvic_drop_deg(kps[top], free) if rig.single_leg else
+        abs(measure.pelvis_rise_deg(kps[top], "left")),
+        "knee_ankle_separation_ratio": measure.knee_ankle_separation_ratio(kps[top]),
+        "hip_rise_m": float(hips.max() - hips[0]),
+        "hold_s": float(np.sum(hips >= hips.max() - 0.01)) / fps,
+        "shoulder_rise_m": float(shoulders.max() - shoulders[0]),
+        "duration_s": duration,
+    }
+    by_code = {
+        "bridge.incomplete_lockout": measured["shoulder_hip_knee_deg"],
+        "bridge.hyperextension": measured["shoulder_hip_knee_deg"],
+        "bridge.pelvic_drop": measured["pelvic_drop_deg"],
+        "bridge.knees_caving": measured["knee_ankle_separation_ratio"],
+        "bridge.feet_placement": knee_angle,
+        "bridge.rushed": duration,
+    }
+    return measured, by_code
+
+
+_LABEL_UNIT = {"bridge.knees_caving": "ratio"}
+
+
+def render_clip(spec: ClipSpec, video_path: Path, labels_dir: Path) -> RenderedClip:
+    """Render one validated spec to ``video_path`` and return its label entry."""
+    started = time.monotonic()
+    body = load_body(spec.body)
+    rig = Rig(body, spec.working_leg, single_leg=spec.variant == "single_leg")
+    seed = zlib.crc32(video_path.stem.encode("utf-8"))
+    timeline = build_timeline(spec, rig, body, seed=seed)
+    camera = _camera(spec, _envelope(rig, timeline))
+    colours = part_colours(spec.clothing)[vertex_parts(body, spec.clothing)]
+    mat = None
+    if spec.scene.mat is not None and spec.exercise == "bridge":
+        mat = (np.array([0.0, -0.45, 0.0]), np.array([0.75, 1.9]), np.array(hex_to_rgb(spec.scene.mat)))
+    renderer = Renderer(
+        spec.width,
+        spec.height,
+        body.faces,
+        colours,
+        np.array(hex_to_rgb(spec.scene.floor)),
+        np.array(hex_to_rgb(spec.scene.wall)),
+        camera,
+        mat=mat,
+    )
+    video_path.parent.mkdir(parents=True, exist_ok=True)
+    writer = _VideoWriter(video_path, spec.width, spec.height, spec.fps)
+    kps = np.empty((timeline.n_frames, len(body.keypoint_labels), 3))
+    try:
+        for i, params in enumerate(timeline.params):
+            vertices = skin(body, pose_of(rig, params))
+            kps[i] = keypoints(body, vertices)
+            writer.write(renderer.render(vertices))
+    finally:
+        writer.close()
+        renderer.close()
+
+    fps = spec.fps
+    rep_labels = []
+    for timing in timeline.reps:
+        measured, by_code = _rep_measurements(spec, rig, kps, timing.start_frame, timing.end_frame, fps)
+        faults = tuple(
+            {
+                "code": f.code,
+                "magnitude": round(by_code[f.code], 3),
+                "unit": _LABEL_UNIT.get(f.code, f.unit),
+                "commanded": f.magnitude,
+            }
+            for f in timing.rep.faults
+        )
+        rep_labels.append(
+            RepLabel(
+                index=timing.index,
+                set_index=timing.set_index,
+                start_s=timing.start_frame / fps,
+                end_s=timing.end_frame / fps,
+                faults=faults,
+                measured=measured,
+            )
+        )
+    set_labels = [
+        SetLabel(
+            reps=sum(1 for r in timeline.reps if r.set_index == s.index),
+            start_s=s.start_frame / fps,
+            end_s=s.end_frame / fps,
+            rest_before_s=s.rest_before_s,
+        )
+        for s in timeline.sets
+    ]
+    spec_ref = relative_path(spec.path, labels_dir) if spec.path is not None else ""
+    label = clip_label(
+        file=relative_path(video_path, labels_dir),
+        exercise=spec.exercise,
+        variant=spec.variant,
+        view=spec.camera.view,
+        reps=rep_labels,
+        sets=set_labels,
+        spec=spec_ref,
+        extra={
+            "camera_side": spec.camera.side,
+            "working_leg": spec.working_leg,
+            "fps": fps,
+            "frames": timeline.n_frames,
+            "duration_s": round(timeline.n_frames / fps, 4),
+            "resolution": [spec.width, spec.height],
+        },
+    )
+    seconds = time.monotonic() - started
+    logger.info("rendered %s: %d frames in %.1f s", video_path.name, timeline.n_frames, seconds)
+    return RenderedClip(video=video_path, label=label, seconds=seconds, frames=timeline.n_frames)
+
+
+def render_clips(spec_paths: list[Path], out_dir: Path) -> Path:
+    """Render each spec to ``out_dir/<spec stem>.mp4`` and write/update ``out_dir/labels.json``.
+
+    All specs are validated before anything is rendered. labels.json is updated after each
+    clip, so an interrupted run keeps the clips already done.
+
+    Returns:
+        The path of labels.json.
+
+    Raises:
+        SpecError: a spec is missing or invalid (the message names the file and field).
+    """
+    specs = [load_spec(Path(p)) for p in spec_paths]
+    stems = [Path(p).stem for p in spec_paths]
+    if len(set(stems)) != len(stems):
+        duplicates = sorted({s for s in stems if stems.count(s) > 1})
+        from formcheck.synth.spec import SpecError
+
+        raise SpecError(f"two specs would write the same clip: {', '.join(duplicates)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels_path = out_dir / "labels.json"
+    for spec, stem in zip(specs, stems, strict=True):
+        result = render_clip(spec, out_dir / f"{stem}.mp4", out_dir)
+        update_labels(labels_path, [result.label])
+    return labels_path
