@@ -35,7 +35,7 @@ from formcheck.synth.spec import ClipSpec, hex_to_rgb, load_spec
 
 logger = logging.getLogger(__name__)
 
-FLOOR_CONTACT_M = 0.012  # an ankle within this of its planted height touches the floor
+FLOOR_CONTACT_M = 0.005  # an ankle within this of its planted height touches the floor
 
 
 @dataclass(frozen=True)
@@ -55,21 +55,17 @@ def _camera(spec: ClipSpec, envelope: np.ndarray) -> CameraPose:
     target = 0.5 * (lo + hi)
     azimuth = np.radians(cam.azimuth_deg)
     elevation = np.radians(cam.elevation_deg)
-    if spec.exercise == "sldl":
-        # Azimuth 0 = in front of the face (the person faces -y).
-        horizontal = np.array([np.sin(azimuth), -np.cos(azimuth), 0.0])
-    else:
-        # Azimuth 0 = at the feet end (the feet point to -y).
-        horizontal = np.array([np.sin(azimuth), -np.cos(azimuth), 0.0])
+    # Azimuth 0 is -y: in front of the face (sldl), at the feet end (bridge); +90 is +x, the
+    # person's left.
+    horizontal = np.array([np.sin(azimuth), -np.cos(azimuth), 0.0])
     direction = unit(horizontal * np.cos(elevation) + np.array([0.0, 0.0, np.sin(elevation)]))
     if cam.distance_m is not None:
         return CameraPose(target + direction * cam.distance_m, target, cam.fov_deg)
-    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     distance = 1.5
     for _ in range(200):
         camera = CameraPose(target + direction * distance, target, cam.fov_deg)
-        pixels = project(corners, camera, spec.width, spec.height)
-        margin_x, margin_y = 0.07 * spec.width, 0.07 * spec.height
+        pixels = project(envelope, camera, spec.width, spec.height)
+        margin_x, margin_y = 0.11 * spec.width, 0.09 * spec.height
         inside = (
             (pixels[:, 0] > margin_x).all()
             and (pixels[:, 0] < spec.width - margin_x).all()
@@ -83,17 +79,17 @@ def _camera(spec: ClipSpec, envelope: np.ndarray) -> CameraPose:
 
 
 def _envelope(rig: Rig, timeline: Timeline) -> np.ndarray:
-    """Joint positions over the clip (every few frames), padded for the body's thickness."""
+    """(N, 3) joint positions over the clip (every few frames), with the head top and feet."""
     points = []
-    step = max(1, timeline.n_frames // 60)
+    step = max(1, timeline.n_frames // 80)
+    head = rig.body.bone("head")
     for i in range(0, timeline.n_frames, step):
-        heads = pose_of(rig, timeline.params[i]).heads
-        points.append(heads)
-    allpoints = np.concatenate(points)
-    lo, hi = allpoints.min(axis=0) - 0.12, allpoints.max(axis=0) + 0.12
-    lo[2] = max(lo[2], 0.0)
-    hi[2] += 0.05  # the top of the head is above its bone
-    return np.array([lo, hi])
+        posed = pose_of(rig, timeline.params[i])
+        heads = posed.heads
+        # The top of the head lies ~0.2 m beyond the head bone along the head's axis.
+        crown = heads[head] + posed.rotations[head] @ np.array([0.0, 0.0, 0.14])
+        points.append(np.vstack([heads, crown[None]]))
+    return np.concatenate(points)
 
 
 class _VideoWriter:

@@ -90,14 +90,17 @@ def knee_frontal_deviation_deg(keypoints: np.ndarray, side: str) -> float:
 
 
 def shoulder_hip_knee_deg(keypoints: np.ndarray, side: str | None) -> float:
-    """Shoulder-hip-knee angle, degrees, signed past 180 when the hip is above the S-K line.
+    """Shoulder-hip-knee angle of a lying body in its sagittal plane, degrees.
 
-    ``side`` None uses the left/right midpoints (a double-leg bridge).
+    Measured on the projection onto the y-z plane (what a side camera sees; the body lies
+    along y), signed past 180 when the hip is above the shoulder-knee line. ``side`` None uses
+    the left/right midpoints (a double-leg bridge).
     """
     if side is None:
-        shoulder, hip, knee = (_mid(keypoints, p) for p in ("shoulder", "hip", "knee"))
+        points = [_mid(keypoints, p) for p in ("shoulder", "hip", "knee")]
     else:
-        shoulder, hip, knee = (_kp(keypoints, f"{side}_{p}") for p in ("shoulder", "hip", "knee"))
+        points = [_kp(keypoints, f"{side}_{p}") for p in ("shoulder", "hip", "knee")]
+    shoulder, hip, knee = (np.array([0.0, p[1], p[2]]) for p in points)
     angle = included_angle_deg(shoulder, hip, knee)
     t = np.dot(hip - shoulder, knee - shoulder) / np.dot(knee - shoulder, knee - shoulder)
     line_z = shoulder[2] + t * (knee - shoulder)[2]

@@ -108,7 +108,7 @@ def _sldl_bottom(rig: Rig, body: Body, rep: RepSpec, jitter: float) -> SldlParam
             free_lift=1.0,
             free_below_deg=command["below"],
             free_knee_deg=3.0,
-            pelvis_open_deg=max(0.0, command["open"]),
+            pelvis_open_deg=command["open"],
             valgus_deg=max(0.0, command["valgus"]),
             arms_out=0.0,
         )
@@ -121,7 +121,7 @@ def _sldl_bottom(rig: Rig, body: Body, rep: RepSpec, jitter: float) -> SldlParam
             "valgus": measure.knee_frontal_deviation_deg(kp, stance),
         }
         for key in command:
-            if key in ("open", "valgus") and targets[key] == 0.0:
+            if key == "valgus" and targets[key] == 0.0:
                 continue  # good form: no commanded rotation at all
             command[key] += targets[key] - measured[key]
     return params

@@ -226,15 +226,18 @@ class Rig:
         pitch = rot_x(p.trunk_deg)
         pelvis = pitch
         if abs(p.pelvis_open_deg) > 1e-6:
-            # Open toward the free leg: choose the sign that raises the free hip.
+            # Open toward the free leg: choose the sign that raises the free hip (a negative
+            # value lowers it, used to level a good rep's pelvis).
             best = None
             for sign in (1.0, -1.0):
-                candidate = pitch @ rot_z(sign * p.pelvis_open_deg)
+                candidate = pitch @ rot_z(sign * abs(p.pelvis_open_deg))
                 free_hip_z = (candidate @ (heads[self.hip[f]] - heads[0]))[2]
                 if best is None or free_hip_z > best[0]:
                     best = (free_hip_z, candidate)
             assert best is not None
             pelvis = best[1]
+            if p.pelvis_open_deg < 0:
+                pelvis = pitch @ (pitch.T @ best[1]).T
         # Place the root so that the stance hip lands on the solved hip.
         root = hip - pelvis @ (heads[self.hip[w]] - heads[0])
         # Re-solve the stance knee for the exact hip (the pelvis may have shifted it).
@@ -256,33 +259,41 @@ class Rig:
         planted_ankle = np.array([heads[self.hip[f], 0] * 0.9, 0.0, floor_ankle_z])
         planted_knee = self._two_link_knee(free_hip, planted_ankle, np.array([0.0, -1.0, 0.0]))
         below = p.free_below_deg
-        free_knee_flex = p.free_knee_deg
-        if p.touch > 0:
-            touch_below = self._touch_angle(free_hip, trunk_down, lateral, floor_ankle_z)
-            below = below + p.touch * (touch_below - below)
-            free_knee_flex = free_knee_flex * (1 - p.touch) + 8.0 * p.touch
         thigh_dir = axis_angle(lateral, -np.radians(below)) @ trunk_down
         lifted_knee = free_hip + self.thigh_len * thigh_dir
-        shin_dir = axis_angle(lateral, np.radians(free_knee_flex)) @ thigh_dir
+        shin_dir = axis_angle(lateral, np.radians(p.free_knee_deg)) @ thigh_dir
         lifted_ankle = lifted_knee + self.shin_len * shin_dir
         lift = float(np.clip(p.free_lift, 0.0, 1.0))
-        if lift >= 1.0:
+        touch = float(np.clip(p.touch, 0.0, 1.0))
+        # The two grounded alternatives: beside the stance foot (standing) or, for a
+        # touch-down, flat on the floor behind it, as far back as the leg reaches.
+        if touch > 0:
+            reach = 0.96 * (self.thigh_len + self.shin_len)
+            drop = free_hip[2] - floor_ankle_z
+            back = np.sqrt(max(reach**2 - drop**2, 0.0))
+            ground_ankle = np.array([planted_ankle[0], free_hip[1] + back, floor_ankle_z])
+            ground_knee = self._two_link_knee(free_hip, ground_ankle, np.array([0.0, -1.0, 0.0]))
+            weight = touch
+        else:
+            ground_ankle, ground_knee, weight = planted_ankle, planted_knee, 1.0 - lift
+        if weight <= 0.0:
             free_knee, free_ankle = lifted_knee, lifted_ankle
         else:
             # Interpolate the thigh and shin directions (keeps the lengths).
+            thigh_lifted = lifted_knee - free_hip
             thigh_blend = blend_rotation(
-                np.eye(3), min_arc(planted_knee - free_hip, lifted_knee - free_hip), lift
-            ) @ (planted_knee - free_hip)
+                np.eye(3), min_arc(thigh_lifted, ground_knee - free_hip), weight
+            ) @ thigh_lifted
             free_knee = free_hip + thigh_blend
-            shin_planted = planted_ankle - planted_knee
+            shin_lifted = lifted_ankle - lifted_knee
             shin_blend = blend_rotation(
-                np.eye(3), min_arc(shin_planted, lifted_ankle - lifted_knee), lift
-            ) @ shin_planted
+                np.eye(3), min_arc(shin_lifted, ground_ankle - ground_knee), weight
+            ) @ shin_lifted
             free_ankle = free_knee + shin_blend
         self._leg(f, pelvis, free_hip, free_knee, free_ankle, None, overrides)
-        # The free foot is flat while planted and follows the shin once lifted.
+        # The free foot is flat when grounded and follows the shin once lifted.
         shin_rot = overrides[self.knee[f]]
-        overrides[self.ankle[f]] = blend_rotation(np.eye(3), shin_rot, min(1.0, lift * 1.5))
+        overrides[self.ankle[f]] = blend_rotation(shin_rot, np.eye(3), min(1.0, weight * 1.5))
 
         # Arms hang straight down under the shoulders, off the thighs when standing.
         spread = 0.05 + 0.17 * p.arms_out
@@ -295,26 +306,6 @@ class Rig:
             self._arm(side, shoulder_parent, down, fore, overrides)
         rotations = self._assemble(overrides, {})
         return forward_kinematics(self.body, rotations, root)
-
-    def _touch_angle(
-        self, free_hip: np.ndarray, trunk_down: np.ndarray, lateral: np.ndarray, ankle_z: float
-    ) -> float:
-        """Angle below the trunk line (deg) that brings the free ankle to the floor."""
-        lo, hi = -30.0, 120.0
-
-        def ankle_z_at(below: float) -> float:
-            thigh_dir = axis_angle(lateral, -np.radians(below)) @ trunk_down
-            knee = free_hip + self.thigh_len * thigh_dir
-            shin_dir = axis_angle(lateral, np.radians(8.0)) @ thigh_dir
-            return float((knee + self.shin_len * shin_dir)[2])
-
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            if ankle_z_at(mid) > ankle_z + 0.005:
-                lo = mid
-            else:
-                hi = mid
-        return hi
 
     # ------------------------------------------------------------------ bridge
     def _bridge_trunk(
@@ -468,7 +459,7 @@ class Rig:
         for side in feet_sides:
             hip = posed.heads[self.hip[side]]
             ankle = np.array(
-                [heads[self.hip[side], 0] * 1.15, p.ankle_y, self.ankle_height + p.foot_lift_m]
+                [heads[self.hip[side], 0] * 1.5, p.ankle_y, self.ankle_height + p.foot_lift_m]
             )
             knee = self._two_link_knee(hip, ankle, np.array([0.0, -0.3, 1.0]))
             if p.knee_in_m > 0 and lift > 0:
