@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -71,11 +72,13 @@ class Body:
 
     def segment_length(self, head: str, tail: str) -> float:
         """Rest distance between two bone heads, metres."""
-        return float(np.linalg.norm(self.rest_heads[self.bone(tail)] - self.rest_heads[self.bone(head)]))
+        return float(
+            np.linalg.norm(self.rest_heads[self.bone(tail)] - self.rest_heads[self.bone(head)])
+        )
 
 
 @functools.lru_cache(maxsize=1)
-def _anny_model():  # type: ignore[no-untyped-def]
+def _anny_model() -> Any:
     import anny  # only here: the rest of formcheck never needs torch
 
     logger.info("loading anny (the first load ever builds ~790 MB in ~/.cache/anny)")
@@ -208,7 +211,9 @@ def vertex_parts(body: Body, clothing: ClothingSpec) -> np.ndarray:
     is_leg = np.char.startswith(dominant_labels, "upperleg") | np.char.startswith(
         dominant_labels, "lowerleg"
     )
-    is_foot = np.char.startswith(dominant_labels, "foot") | np.char.startswith(dominant_labels, "toe")
+    is_foot = np.char.startswith(dominant_labels, "foot") | np.char.startswith(
+        dominant_labels, "toe"
+    )
     is_arm = np.char.startswith(dominant_labels, "upperarm") | np.char.startswith(
         dominant_labels, "shoulder"
     )

@@ -167,15 +167,17 @@ def _rep_measurements(
         knee_angle = measure.knee_included_deg(kps[top], working)
     else:
         knee_angle = 0.5 * (
-            measure.knee_included_deg(kps[top], "left") + measure.knee_included_deg(kps[top], "right")
+            measure.knee_included_deg(kps[top], "left")
+            + measure.knee_included_deg(kps[top], "right")
         )
     shoulders = np.array([measure.shoulder_height_m(kps[i]) for i in frames])
     measured = {
         "top_s": top / fps,
         "shoulder_hip_knee_deg": measure.shoulder_hip_knee_deg(kps[top], side),
         "knee_angle_deg": knee_angle,
-        "pelvic_drop_deg": measure.pelvic_drop_deg(kps[top], free) if rig.single_leg else
-        abs(measure.pelvis_rise_deg(kps[top], "left")),
+        "pelvic_drop_deg": measure.pelvic_drop_deg(kps[top], free)
+        if rig.single_leg
+        else abs(measure.pelvis_rise_deg(kps[top], "left")),
         "knee_ankle_separation_ratio": measure.knee_ankle_separation_ratio(kps[top]),
         "hip_rise_m": float(hips.max() - hips[0]),
         "hold_s": float(np.sum(hips >= hips.max() - 0.01)) / fps,
@@ -207,7 +209,11 @@ def render_clip(spec: ClipSpec, video_path: Path, labels_dir: Path) -> RenderedC
     colours = part_colours(spec.clothing)[vertex_parts(body, spec.clothing)]
     mat = None
     if spec.scene.mat is not None and spec.exercise == "bridge":
-        mat = (np.array([0.0, -0.45, 0.0]), np.array([0.75, 1.9]), np.array(hex_to_rgb(spec.scene.mat)))
+        mat = (
+            np.array([0.0, -0.45, 0.0]),
+            np.array([0.75, 1.9]),
+            np.array(hex_to_rgb(spec.scene.mat)),
+        )
     renderer = Renderer(
         spec.width,
         spec.height,
@@ -233,7 +239,9 @@ def render_clip(spec: ClipSpec, video_path: Path, labels_dir: Path) -> RenderedC
     fps = spec.fps
     rep_labels = []
     for timing in timeline.reps:
-        measured, by_code = _rep_measurements(spec, rig, kps, timing.start_frame, timing.end_frame, fps)
+        measured, by_code = _rep_measurements(
+            spec, rig, kps, timing.start_frame, timing.end_frame, fps
+        )
         faults = tuple(
             {
                 "code": f.code,

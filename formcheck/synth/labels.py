@@ -127,7 +127,9 @@ def update_labels(labels_path: Path, entries: list[dict[str, Any]]) -> Path:
         try:
             data = json.loads(labels_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise SpecError(f"{labels_path}: existing labels are not valid JSON ({exc.msg})") from None
+            raise SpecError(
+                f"{labels_path}: existing labels are not valid JSON ({exc.msg})"
+            ) from None
         if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
             raise SpecError(f"{labels_path}: existing labels have no 'clips' list")
         clips = data["clips"]

@@ -31,20 +31,26 @@ def _mid(keypoints: np.ndarray, part: str) -> np.ndarray:
 
 def trunk_from_vertical_deg(keypoints: np.ndarray) -> float:
     """Angle of the hip-mid -> shoulder-mid line from vertical, degrees."""
-    return angle_between_deg(_mid(keypoints, "shoulder") - _mid(keypoints, "hip"), np.array([0, 0, 1.0]))
+    return angle_between_deg(
+        _mid(keypoints, "shoulder") - _mid(keypoints, "hip"), np.array([0, 0, 1.0])
+    )
 
 
 def knee_flexion_deg(keypoints: np.ndarray, side: str) -> float:
     """180 minus the hip-knee-ankle included angle, degrees (0 = straight)."""
     return 180.0 - included_angle_deg(
-        _kp(keypoints, f"{side}_hip"), _kp(keypoints, f"{side}_knee"), _kp(keypoints, f"{side}_ankle")
+        _kp(keypoints, f"{side}_hip"),
+        _kp(keypoints, f"{side}_knee"),
+        _kp(keypoints, f"{side}_ankle"),
     )
 
 
 def knee_included_deg(keypoints: np.ndarray, side: str) -> float:
     """Hip-knee-ankle included angle, degrees (180 = straight)."""
     return included_angle_deg(
-        _kp(keypoints, f"{side}_hip"), _kp(keypoints, f"{side}_knee"), _kp(keypoints, f"{side}_ankle")
+        _kp(keypoints, f"{side}_hip"),
+        _kp(keypoints, f"{side}_knee"),
+        _kp(keypoints, f"{side}_ankle"),
     )
 
 

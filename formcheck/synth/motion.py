@@ -214,8 +214,12 @@ def _sldl_timeline(spec: ClipSpec, rig: Rig, body: Body, rng: np.random.Generato
             hold(top, tempo.pause_s)
         lift_foot(up=False)
         sets.append(
-            SetTiming(set_index + 1, reps[-len(set_spec.reps)].start_frame, reps[-1].end_frame,
-                      set_spec.rest_before_s)
+            SetTiming(
+                set_index + 1,
+                reps[-len(set_spec.reps)].start_frame,
+                reps[-1].end_frame,
+                set_spec.rest_before_s,
+            )
         )
     hold(standing, spec.idle_after_s)
     return Timeline(fps=fps, params=tuple(params), reps=tuple(reps), sets=tuple(sets))
@@ -239,9 +243,7 @@ def _bridge_measure(body: Body, rig: Rig, params: BridgeParams) -> dict[str, flo
     }
 
 
-def _bridge_top(
-    rig: Rig, body: Body, rep: RepSpec, good_ankle_y: float
-) -> BridgeParams:
+def _bridge_top(rig: Rig, body: Body, rep: RepSpec, good_ankle_y: float) -> BridgeParams:
     """Top pose of a bridge rep, calibrated on the measured keypoint angles."""
     shk_target = BRIDGE_GOOD_SHK_DEG
     arch = 0.0
@@ -263,16 +265,24 @@ def _bridge_top(
         for _ in range(26):
             mid = 0.5 * (lo + hi)
             trial = BridgeParams(
-                lift=1.0, top_elevation_deg=mid, arch_deg=arch, pelvic_roll_deg=roll,
-                knee_in_m=knee_in, ankle_y=ankle_y,
+                lift=1.0,
+                top_elevation_deg=mid,
+                arch_deg=arch,
+                pelvic_roll_deg=roll,
+                knee_in_m=knee_in,
+                ankle_y=ankle_y,
             )
             if _bridge_measure(body, rig, trial)["shk"] < shk_target:
                 lo = mid
             else:
                 hi = mid
         params = BridgeParams(
-            lift=1.0, top_elevation_deg=0.5 * (lo + hi), arch_deg=arch, pelvic_roll_deg=roll,
-            knee_in_m=knee_in, ankle_y=ankle_y,
+            lift=1.0,
+            top_elevation_deg=0.5 * (lo + hi),
+            arch_deg=arch,
+            pelvic_roll_deg=roll,
+            knee_in_m=knee_in,
+            ankle_y=ankle_y,
         )
         if drop_target:
             roll += drop_target - _bridge_measure(body, rig, params)["drop"]
@@ -313,8 +323,11 @@ def _bridge_timeline(spec: ClipSpec, rig: Rig, body: Body) -> Timeline:
         for i in range(1, n + 1):
             w = smoothstep(i / n)
             params.append(
-                replace(current, ankle_y=from_y + (to_y - from_y) * w,
-                        foot_lift_m=0.04 * np.sin(np.pi * i / n))
+                replace(
+                    current,
+                    ankle_y=from_y + (to_y - from_y) * w,
+                    foot_lift_m=0.04 * np.sin(np.pi * i / n),
+                )
             )
         current = replace(current, ankle_y=to_y)
 
@@ -349,8 +362,12 @@ def _bridge_timeline(spec: ClipSpec, rig: Rig, body: Body) -> Timeline:
             )
             hold(current, tempo.pause_s)
         sets.append(
-            SetTiming(set_index + 1, reps[-len(set_spec.reps)].start_frame, reps[-1].end_frame,
-                      set_spec.rest_before_s)
+            SetTiming(
+                set_index + 1,
+                reps[-len(set_spec.reps)].start_frame,
+                reps[-1].end_frame,
+                set_spec.rest_before_s,
+            )
         )
     hold(current, spec.idle_after_s)
     return Timeline(fps=fps, params=tuple(params), reps=tuple(reps), sets=tuple(sets))

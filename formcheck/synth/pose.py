@@ -111,7 +111,9 @@ class Rig:
         # Height of the ankle joint above the sole of a flat foot.
         foot_bones = [i for i, n in enumerate(body.bone_labels) if n.startswith(("foot", "toe"))]
         foot_vertices = np.isin(body.dominant_bone, foot_bones)
-        self.ankle_height = float(heads[self.ankle["L"], 2] - body.rest_vertices[foot_vertices, 2].min())
+        self.ankle_height = float(
+            heads[self.ankle["L"], 2] - body.rest_vertices[foot_vertices, 2].min()
+        )
         self.shoulder_mid_rest = 0.5 * (heads[self.upperarm["L"]] + heads[self.upperarm["R"]])
         self.hip_mid_rest = 0.5 * (heads[self.hip["L"]] + heads[self.hip["R"]])
         self.trunk_down_rest = unit(self.hip_mid_rest - self.shoulder_mid_rest)
@@ -172,9 +174,7 @@ class Rig:
         overrides[self.upperarm[side]] = upper
         overrides[self.forearm[side]] = fore
 
-    def _two_link_knee(
-        self, hip: np.ndarray, ankle: np.ndarray, pole: np.ndarray
-    ) -> np.ndarray:
+    def _two_link_knee(self, hip: np.ndarray, ankle: np.ndarray, pole: np.ndarray) -> np.ndarray:
         """Knee position for a hip and an ankle, bending toward ``pole``."""
         span = ankle - hip
         distance = float(np.linalg.norm(span))
@@ -190,7 +190,7 @@ class Rig:
     def _move_knee(
         hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, toward: np.ndarray, distance: float
     ) -> np.ndarray:
-        """Rotate the knee about the hip-ankle axis so it moves ``distance`` (m) along ``toward``."""
+        """Rotate the knee about the hip-ankle axis, moving it ``distance`` (m) along ``toward``."""
         if abs(distance) < 1e-9:
             return knee
         axis = unit(ankle - hip)
@@ -245,7 +245,9 @@ class Rig:
         if abs(p.valgus_deg) > 1e-6:
             medial = np.array([1.0 if w == "R" else -1.0, 0.0, 0.0])
             half = np.radians(p.valgus_deg) / 2.0
-            shift = np.tan(half) * self.thigh_len * self.shin_len / (self.thigh_len + self.shin_len) * 2
+            shift = (
+                np.tan(half) * self.thigh_len * self.shin_len / (self.thigh_len + self.shin_len) * 2
+            )
             knee = self._move_knee(hip, knee, stance_ankle, medial, shift)
 
         overrides: dict[int, np.ndarray] = {0: pelvis}
@@ -281,14 +283,16 @@ class Rig:
         else:
             # Interpolate the thigh and shin directions (keeps the lengths).
             thigh_lifted = lifted_knee - free_hip
-            thigh_blend = blend_rotation(
-                np.eye(3), min_arc(thigh_lifted, ground_knee - free_hip), weight
-            ) @ thigh_lifted
+            thigh_blend = (
+                blend_rotation(np.eye(3), min_arc(thigh_lifted, ground_knee - free_hip), weight)
+                @ thigh_lifted
+            )
             free_knee = free_hip + thigh_blend
             shin_lifted = lifted_ankle - lifted_knee
-            shin_blend = blend_rotation(
-                np.eye(3), min_arc(shin_lifted, ground_ankle - ground_knee), weight
-            ) @ shin_lifted
+            shin_blend = (
+                blend_rotation(np.eye(3), min_arc(shin_lifted, ground_ankle - ground_knee), weight)
+                @ shin_lifted
+            )
             free_ankle = free_knee + shin_blend
         self._leg(f, pelvis, free_hip, free_knee, free_ankle, None, overrides)
         # The free foot is flat when grounded and follows the shin once lifted.
@@ -366,14 +370,19 @@ class Rig:
         candidates = rest[upper_back]
         pivot_rest = candidates[np.argmax(candidates[:, 1])].copy()
         pivot_rest[0] = 0.0
-        pelvis_bones = [b(n) for n in ("root", "pelvis.L", "pelvis.R", "spine05", "upperleg01.L", "upperleg01.R")]
+        pelvis_bones = [
+            b(n)
+            for n in ("root", "pelvis.L", "pelvis.R", "spine05", "upperleg01.L", "upperleg01.R")
+        ]
         seat = np.isin(body.dominant_bone, pelvis_bones)
         elevation = 0.0
         for _ in range(3):
-            pelvis, overrides, local = self._bridge_trunk(elevation, 0.0, 0.0)
+            _, overrides, local = self._bridge_trunk(elevation, 0.0, 0.0)
             rotations = self._assemble(overrides, local)
             posed = forward_kinematics(body, rotations, np.zeros(3))
-            pivot_world = posed.heads[spine01] + rotations[spine01] @ (pivot_rest - body.rest_heads[spine01])
+            pivot_world = posed.heads[spine01] + rotations[spine01] @ (
+                pivot_rest - body.rest_heads[spine01]
+            )
             vertices = skin(body, posed)
             seat_z = vertices[seat, 2].min() - pivot_world[2]
             hip_mid = 0.5 * (posed.heads[self.hip["L"]] + posed.heads[self.hip["R"]])
@@ -393,14 +402,14 @@ class Rig:
         pelvis, overrides, local = self._bridge_trunk(elevation_deg, arch_deg, roll_deg)
         rotations = self._assemble(overrides, local)
         posed = forward_kinematics(body, rotations, np.zeros(3))
-        pivot_world = posed.heads[spine01] + rotations[spine01] @ (pivot_rest - body.rest_heads[spine01])
+        pivot_world = posed.heads[spine01] + rotations[spine01] @ (
+            pivot_rest - body.rest_heads[spine01]
+        )
         root = -pivot_world
         root[0] = 0.0
         return pelvis, overrides, local, root
 
-    def bridge_top(
-        self, shk_deg: float, knee_deg: float, arch_deg: float
-    ) -> tuple[float, float]:
+    def bridge_top(self, shk_deg: float, knee_deg: float, arch_deg: float) -> tuple[float, float]:
         """Solve the top of a bridge for a shoulder-hip-knee angle and a knee angle (skeleton).
 
         Returns (trunk elevation at the top in degrees, ankle world y) such that, with the
@@ -414,7 +423,7 @@ class Rig:
         w = self.working
 
         def ankle_at(elevation: float) -> np.ndarray:
-            pelvis, overrides, local, root = self._bridge_skeleton(elevation, arch_deg, 0.0)
+            _, overrides, local, root = self._bridge_skeleton(elevation, arch_deg, 0.0)
             rotations = self._assemble(overrides, local)
             posed = forward_kinematics(body, rotations, root)
             shoulder = 0.5 * (posed.heads[self.upperarm["L"]] + posed.heads[self.upperarm["R"]])
@@ -477,7 +486,9 @@ class Rig:
                 axis = supine @ _Z
                 unrolled = supine @ (heads[self.hip[f]] - heads[0])
                 rolled = pelvis @ (heads[self.hip[f]] - heads[0])
-                roll = min_arc(unrolled - np.dot(unrolled, axis) * axis, rolled - np.dot(rolled, axis) * axis)
+                roll = min_arc(
+                    unrolled - np.dot(unrolled, axis) * axis, rolled - np.dot(rolled, axis) * axis
+                )
                 thigh_dir = roll @ thigh_dir
             knee = hip + self.thigh_len * thigh_dir
             ankle = knee + self.shin_len * thigh_dir

@@ -115,12 +115,18 @@ class Renderer:
         view_dir = unit(camera.target - camera.position)
         side = unit(np.cross(view_dir, np.array([0.0, 0.0, 1.0])))
         self.light_dir = unit(view_dir * 0.6 + side * 0.35 + np.array([0.0, 0.0, -1.0]))
-        self.scene.add(pyrender.DirectionalLight(intensity=2.6), pose=look_at(np.zeros(3), self.light_dir))
+        self.scene.add(
+            pyrender.DirectionalLight(intensity=2.6), pose=look_at(np.zeros(3), self.light_dir)
+        )
         fill_dir = unit(view_dir * 0.5 - side * 0.6 + np.array([0.0, 0.0, -0.4]))
-        self.scene.add(pyrender.DirectionalLight(intensity=0.9), pose=look_at(np.zeros(3), fill_dir))
+        self.scene.add(
+            pyrender.DirectionalLight(intensity=0.9), pose=look_at(np.zeros(3), fill_dir)
+        )
 
         floor_mesh = trimesh.Trimesh(
-            vertices=np.array([[-30, -30, 0], [30, -30, 0], [30, 30, 0], [-30, 30, 0]], dtype=float),
+            vertices=np.array(
+                [[-30, -30, 0], [30, -30, 0], [30, 30, 0], [-30, 30, 0]], dtype=float
+            ),
             faces=np.array([[0, 1, 2], [0, 2, 3]]),
             process=False,
         )
@@ -129,26 +135,37 @@ class Renderer:
         behind = camera.target + unit(np.append(view_dir[:2], 0.0)) * 2.5
         across = unit(np.array([-view_dir[1], view_dir[0], 0.0])) * 30.0
         wall_vertices = np.array(
-            [behind - across, behind + across, behind + across + [0, 0, 12], behind - across + [0, 0, 12]]
+            [
+                behind - across,
+                behind + across,
+                behind + across + [0, 0, 12],
+                behind - across + [0, 0, 12],
+            ]
         )
         wall_vertices[:, 2] = np.clip(wall_vertices[:, 2], 0.0, None)
         wall_mesh = trimesh.Trimesh(
-            vertices=wall_vertices, faces=np.array([[0, 1, 2], [0, 2, 3], [0, 2, 1], [0, 3, 2]]), process=False
+            vertices=wall_vertices,
+            faces=np.array([[0, 1, 2], [0, 2, 3], [0, 2, 1], [0, 3, 2]]),
+            process=False,
         )
         self.scene.add(self._flat_mesh(wall_mesh, wall))
         if mat is not None:
             centre, size, colour = mat
             hx, hy = size / 2.0
-            corners = np.array(
-                [[-hx, -hy, 0], [hx, -hy, 0], [hx, hy, 0], [-hx, hy, 0]], dtype=float
-            ) + [centre[0], centre[1], 0.004]
-            mat_mesh = trimesh.Trimesh(vertices=corners, faces=np.array([[0, 1, 2], [0, 2, 3]]), process=False)
+            offset = np.array([centre[0], centre[1], 0.004])
+            corners = (
+                np.array([[-hx, -hy, 0], [hx, -hy, 0], [hx, hy, 0], [-hx, hy, 0]], dtype=float)
+                + offset
+            )
+            mat_mesh = trimesh.Trimesh(
+                vertices=corners, faces=np.array([[0, 1, 2], [0, 2, 3]]), process=False
+            )
             self.scene.add(self._flat_mesh(mat_mesh, colour))
         self._body_node = None
         self._shadow_node = None
         self._renderer = pyrender.OffscreenRenderer(width, height)
 
-    def _flat_mesh(self, mesh, colour: np.ndarray):  # type: ignore[no-untyped-def]
+    def _flat_mesh(self, mesh, colour: np.ndarray):
         material = self._pyrender.MetallicRoughnessMaterial(
             baseColorFactor=np.append(colour, 1.0), metallicFactor=0.0, roughnessFactor=0.9
         )

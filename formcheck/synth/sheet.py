@@ -26,7 +26,7 @@ def _decode_frames(video: Path, times_s: list[float]) -> list[tuple[float, np.nd
                     index += 1
                 if index >= len(wanted):
                     break
-    except (OSError, av.error.FFmpegError) as exc:  # type: ignore[attr-defined]
+    except (OSError, av.error.FFmpegError) as exc:
         raise InputError(f"{video}: cannot read the video ({exc})") from None
     return frames
 

@@ -35,7 +35,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from formcheck.errors import InputError
 
@@ -225,9 +225,11 @@ class _Reader:
         self.data: dict[str, Any] = data
         self.seen: set[str] = set()
 
-    def fail(self, message: str, key: str | None = None) -> None:
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
         name = self._name(key)
-        raise SpecError(f"{self.source}: {name}: {message}" if name else f"{self.source}: {message}")
+        raise SpecError(
+            f"{self.source}: {name}: {message}" if name else f"{self.source}: {message}"
+        )
 
     def _name(self, key: str | None) -> str:
         if key is None:
@@ -277,7 +279,9 @@ class _Reader:
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.seen)
         if unknown:
-            self.fail(f"unknown field(s) {', '.join(unknown)}; valid: {', '.join(sorted(self.seen))}")
+            self.fail(
+                f"unknown field(s) {', '.join(unknown)}; valid: {', '.join(sorted(self.seen))}"
+            )
 
 
 def _read_tempo(reader: _Reader, base: Tempo) -> Tempo:
@@ -295,7 +299,7 @@ def _read_rep(reader: _Reader, exercise: str) -> RepSpec:
     raw_faults = reader.raw("faults", [])
     if not isinstance(raw_faults, list):
         reader.fail("expected a list of {code, magnitude}", "faults")
-    faults = []
+    faults: list[FaultSpec] = []
     rushed_s: float | None = None
     for index, raw in enumerate(raw_faults):
         fault_reader = _Reader(reader.source, raw, f"{reader._name('faults')}[{index}]")
@@ -328,8 +332,10 @@ def _read_rep(reader: _Reader, exercise: str) -> RepSpec:
             pause_s=base.pause_s,
         )
     tempo_raw = reader.raw("tempo", None)
-    tempo = base if tempo_raw is None else _read_tempo(
-        _Reader(reader.source, tempo_raw, reader._name("tempo")), base
+    tempo = (
+        base
+        if tempo_raw is None
+        else _read_tempo(_Reader(reader.source, tempo_raw, reader._name("tempo")), base)
     )
     if rushed_s is not None and tempo_raw is not None:
         reader.fail("give either a rushed fault or a tempo, not both", "tempo")
@@ -443,12 +449,14 @@ def parse_spec(data: Any, source: str = "<spec>", path: Path | None = None) -> C
         rest = set_reader.number("rest_before_s", 0.0, 0.0, 120.0)
         assert rest is not None
         if set_index == 0 and rest > 0:
-            set_reader.fail("the first set has no rest before it; use idle_before_s", "rest_before_s")
+            set_reader.fail(
+                "the first set has no rest before it; use idle_before_s", "rest_before_s"
+            )
         if set_index > 0 and rest < 2.0:
             set_reader.fail("a rest between sets must be at least 2 s", "rest_before_s")
         raw_reps = set_reader.raw("reps", None)
         if not isinstance(raw_reps, list) or not raw_reps:
-            set_reader.fail("expected a non-empty list of reps, e.g. [{\"faults\": []}]", "reps")
+            set_reader.fail('expected a non-empty list of reps, e.g. [{"faults": []}]', "reps")
         reps = tuple(
             _read_rep(_Reader(source, raw_rep, f"sets[{set_index}].reps[{rep_index}]"), exercise)
             for rep_index, raw_rep in enumerate(raw_reps)

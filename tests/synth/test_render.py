@@ -27,13 +27,7 @@ def test_tiny_bridge_renders_a_playable_mp4(tmp_path: Path) -> None:
         "resolution": [640, 480],
         "idle_before_s": 0.0,
         "idle_after_s": 0.0,
-        "sets": [
-            {
-                "reps": [
-                    {"faults": [{"code": "bridge.rushed", "magnitude": 0.5}]}
-                ]
-            }
-        ],
+        "sets": [{"reps": [{"faults": [{"code": "bridge.rushed", "magnitude": 0.5}]}]}],
     }
     spec_path = tmp_path / "tiny.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")

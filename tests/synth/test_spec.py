@@ -8,22 +8,25 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from formcheck.errors import InputError
 from formcheck.synth.spec import FAULTS, SpecError, load_spec, parse_spec
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "exercise": "sldl",
     "camera": {"view": "side", "side": "left"},
     "fps": 24,
     "resolution": [640, 480],
-    "sets": [{"reps": [{"faults": []}, {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 50}]}]}],
+    "sets": [
+        {"reps": [{"faults": []}, {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 50}]}]}
+    ],
 }
 
 
-def _bad(change) -> str:  # type: ignore[no-untyped-def]
+def _bad(change) -> str:
     data = copy.deepcopy(GOOD)
     change(data)
     with pytest.raises(SpecError) as info:
@@ -64,15 +67,27 @@ def test_spec_error_is_an_input_error() -> None:
         (lambda d: d.update(clothing={"top": "blue"}), "clothing.top"),
         (lambda d: d.update(sets=[]), "sets"),
         (lambda d: d["sets"][0].update(reps=[]), "sets[0].reps"),
-        (lambda d: d["sets"][0]["reps"][1]["faults"][0].update(code="sldl.foo"), "sets[0].reps[1].faults[0].code"),
-        (lambda d: d["sets"][0]["reps"][1]["faults"][0].update(code="bridge.rushed"), "sets[0].reps[1].faults[0].code"),
-        (lambda d: d["sets"][0]["reps"][1]["faults"][0].update(magnitude=5), "sets[0].reps[1].faults[0].magnitude"),
-        (lambda d: d["sets"][0]["reps"][0].update(tempo={"down_s": -1}), "sets[0].reps[0].tempo.down_s"),
+        (
+            lambda d: d["sets"][0]["reps"][1]["faults"][0].update(code="sldl.foo"),
+            "sets[0].reps[1].faults[0].code",
+        ),
+        (
+            lambda d: d["sets"][0]["reps"][1]["faults"][0].update(code="bridge.rushed"),
+            "sets[0].reps[1].faults[0].code",
+        ),
+        (
+            lambda d: d["sets"][0]["reps"][1]["faults"][0].update(magnitude=5),
+            "sets[0].reps[1].faults[0].magnitude",
+        ),
+        (
+            lambda d: d["sets"][0]["reps"][0].update(tempo={"down_s": -1}),
+            "sets[0].reps[0].tempo.down_s",
+        ),
         (lambda d: d.update(colour="red"), "colour"),
         (lambda d: d.update(variant="single_leg"), "variant"),
     ],
 )
-def test_bad_field_is_named(change, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_field_is_named(change, field: str) -> None:
     message = _bad(change)
     assert message.startswith("x.json: ")
     assert field in message
@@ -89,7 +104,7 @@ def test_second_set_needs_a_rest() -> None:
 
 
 def test_pelvic_drop_needs_single_leg_bridge() -> None:
-    data = {
+    data: dict[str, Any] = {
         "exercise": "bridge",
         "camera": {"view": "oblique"},
         "sets": [{"reps": [{"faults": [{"code": "bridge.pelvic_drop", "magnitude": 15}]}]}],

@@ -1,0 +1,249 @@
+"""Write the benchmark clip specs to benchmarks/specs/ (deterministic; re-run to regenerate).
+
+Every fault code appears at least three times in a view where it is visible, and a few
+times in a view where it is not (so an analyser that reports it there is caught). Clips are
+short (3-4 reps, 640x480, 24 fps) so the whole set renders in about half an hour on 2 cores.
+
+    python benchmarks/make_specs.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+SPEC_DIR = Path(__file__).resolve().parent / "specs"
+
+TOPS = ["#3a5f9e", "#c0503a", "#2f7d4f", "#7a2e2e", "#d8a531", "#8e4f9e", "#2c8c8c", "#e0e0e0",
+        "#556b2f", "#e07b39", "#4a69bd", "#222222"]  # fmt: skip
+BOTTOMS = ["#2b2b2b", "#1f2f4a", "#3b3b44", "#262626", "#4a3b5c", "#1e3d6b", "#333333", "#5a4632"]
+SKINS = ["#f1c9a5", "#e0b48f", "#d9a77f", "#c48a64", "#a86f4c", "#8d5a3b", "#6b4430"]
+HAIRS = ["#1a1410", "#3b2a1e", "#6b4a2b", "#c9a35b", "#9a9a9a", "#101010"]
+FLOORS = ["#8c7b68", "#6e6a60", "#9a8a74", "#7b8794", "#a08f7a", "#b3a38c", "#6f7b80", "#8f8577"]
+WALLS = ["#d8d3c8", "#c9ccd1", "#e3e0d8", "#e8e4da", "#cfd8d3", "#d5d9de", "#e6e1d6", "#bfc6cc"]
+MATS = [None, "#3d6e8f", "#7a3344", "#5b8a3c", "#2a6f5f", "#444444"]
+
+# Render ranges of each fault's magnitude (the analyser's limit is clearly crossed).
+RANGES = {
+    "sldl.stance_knee_bend": (45.0, 60.0),
+    "sldl.hip_opening": (25.0, 35.0),
+    "sldl.leg_trunk_misalign": (30.0, 45.0),
+    "sldl.touch_down": (0.3, 0.5),
+    "sldl.partial_range": (25.0, 40.0),
+    "sldl.knee_valgus": (14.0, 20.0),
+    "sldl.rushed": (0.6, 0.8),
+    # Lying with the hips down the shoulder-hip-knee angle is already 128-136 deg on these
+    # bodies, so a 135-145 deg "top" barely lifts the hips (1-3 cm): render 147-153 instead.
+    "bridge.incomplete_lockout": (147.0, 153.0),
+    "bridge.hyperextension": (200.0, 210.0),
+    "bridge.pelvic_drop": (14.0, 20.0),
+    "bridge.knees_caving": (0.08, 0.09),
+    "bridge.feet_placement": (125.0, 140.0),
+    "bridge.rushed": (0.7, 0.9),
+}
+FEET_TOO_CLOSE = (50.0, 60.0)
+
+
+def _spec(
+    rng: random.Random,
+    exercise: str,
+    camera: dict[str, Any],
+    faults: list[str | None],
+    variant: str = "double",
+    working_leg: str | None = None,
+    too_close: bool = False,
+) -> dict[str, Any]:
+    reps: list[dict[str, Any]] = []
+    for code in faults:
+        if code is None:
+            reps.append({"faults": []})
+            continue
+        lo, hi = FEET_TOO_CLOSE if (too_close and code == "bridge.feet_placement") else RANGES[code]
+        magnitude = round(rng.uniform(lo, hi), 3 if hi < 1 else 1)
+        reps.append({"faults": [{"code": code, "magnitude": magnitude}]})
+    spec: dict[str, Any] = {"exercise": exercise}
+    if exercise == "bridge":
+        spec["variant"] = variant
+    spec["working_leg"] = working_leg or rng.choice(["left", "right"])
+    spec["camera"] = camera
+    spec["body"] = {
+        "gender": rng.choice([0.0, 0.15, 0.85, 1.0]),
+        "age": round(rng.uniform(0.25, 0.7), 2),
+        "weight": round(rng.uniform(0.3, 0.75), 2),
+        "muscle": round(rng.uniform(0.3, 0.75), 2),
+        "height": round(rng.uniform(0.3, 0.7), 2),
+        "proportions": round(rng.uniform(0.4, 0.6), 2),
+    }
+    spec["clothing"] = {
+        "top": rng.choice(TOPS),
+        "bottom": rng.choice(BOTTOMS),
+        "shoes": rng.choice(["#eeeeee", "#222222", "#b03030", "#dddddd"]),
+        "skin": rng.choice(SKINS),
+        "hair": rng.choice(HAIRS),
+        "sleeves": rng.choice(["short", "short", "long", "none"]),
+        "legs": rng.choice(["long", "long", "shorts"]),
+    }
+    scene: dict[str, Any] = {"floor": rng.choice(FLOORS), "wall": rng.choice(WALLS)}
+    if exercise == "bridge":
+        scene["mat"] = rng.choice(MATS)
+    spec["scene"] = scene
+    spec["fps"] = 24
+    spec["resolution"] = [640, 480]
+    spec["idle_before_s"] = 0.6
+    spec["idle_after_s"] = 0.6
+    spec["sets"] = [{"reps": reps}]
+    return spec
+
+
+def _cam(view: str, side: str = "left", **extra: float) -> dict[str, Any]:
+    camera: dict[str, Any] = {"view": view, "side": side}
+    camera.update(extra)
+    return camera
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """name -> spec for every benchmark clip."""
+    rng = random.Random(20261124)
+    clips: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, *args: Any, **kwargs: Any) -> None:
+        clips[name] = _spec(rng, *args, **kwargs)
+
+    s = "sldl"
+    # Visible views, three each.
+    for code, views in {
+        "stance_knee_bend": [_cam("side", "left"), _cam("side", "right"), _cam("oblique", "left")],
+        "leg_trunk_misalign": [
+            _cam("side", "right"),
+            _cam("side", "left"),
+            _cam("oblique", "right"),
+        ],
+        "touch_down": [_cam("side", "left"), _cam("side", "right"), _cam("oblique", "left")],
+        "partial_range": [_cam("side", "right"), _cam("oblique", "right"), _cam("side", "left")],
+        "rushed": [_cam("side", "left"), _cam("side", "right"), _cam("rear")],
+        "hip_opening": [
+            _cam("rear"),
+            _cam("rear", elevation_deg=15.0),
+            _cam("oblique", "left", azimuth_deg=150.0),
+        ],
+        "knee_valgus": [
+            _cam("rear"),
+            _cam("rear", elevation_deg=4.0),
+            _cam("rear", distance_m=3.2),
+        ],
+    }.items():
+        for n, camera in enumerate(views, start=1):
+            pattern: list[str | None] = [[None, f"{s}.{code}", f"{s}.{code}"],
+                                         [None, None, f"{s}.{code}"],
+                                         [f"{s}.{code}", None, None]][n - 1]  # fmt: skip
+            add(f"sldl_{code}_{camera['view']}_{n}", s, camera, pattern)
+    add("sldl_good_side_1", s, _cam("side", "left"), [None, None, None, None])
+    add("sldl_good_rear_1", s, _cam("rear"), [None, None, None])
+    add("sldl_good_oblique_1", s, _cam("oblique", "right"), [None, None, None])
+    # Faults in views where they cannot be seen.
+    add("sldl_hip_opening_side_hidden", s, _cam("side", "left"), [None, "sldl.hip_opening", None])
+    add("sldl_knee_valgus_side_hidden", s, _cam("side", "right"), [None, "sldl.knee_valgus", None])
+    add("sldl_leg_trunk_misalign_front", s, _cam("front"), [None, "sldl.leg_trunk_misalign", None])
+    add("sldl_stance_knee_bend_front", s, _cam("front"), [None, "sldl.stance_knee_bend", None])
+
+    b = "bridge"
+    for code, views in {
+        "incomplete_lockout": [
+            _cam("side", "left"),
+            _cam("side", "right"),
+            _cam("oblique", "left"),
+        ],
+        "hyperextension": [_cam("side", "right"), _cam("side", "left"), _cam("oblique", "right")],
+        "feet_placement": [
+            _cam("side", "left"),
+            _cam("side", "right"),
+            _cam("side", "left", elevation_deg=12.0),
+        ],
+        "knees_caving": [
+            _cam("feet"),
+            _cam("feet", elevation_deg=30.0),
+            _cam("feet", distance_m=3.0),
+        ],
+        "rushed": [_cam("side", "left"), _cam("side", "right"), _cam("oblique", "left")],
+    }.items():
+        for n, camera in enumerate(views, start=1):
+            pattern = [[None, f"{b}.{code}", f"{b}.{code}"],
+                       [None, None, f"{b}.{code}"],
+                       [f"{b}.{code}", None, None]][n - 1]  # fmt: skip
+            add(
+                f"bridge_{code}_{camera['view']}_{n}",
+                b,
+                camera,
+                pattern,
+                too_close=(code == "feet_placement" and n == 2),
+            )
+    # Pelvic drop: single-leg bridges from an oblique view on the free-leg side.
+    for n, working in enumerate(["right", "left", "right"], start=1):
+        free_side = "left" if working == "right" else "right"
+        pattern = [[None, "bridge.pelvic_drop", "bridge.pelvic_drop"],
+                   [None, None, "bridge.pelvic_drop"],
+                   ["bridge.pelvic_drop", None, None]][n - 1]  # fmt: skip
+        add(
+            f"bridge_pelvic_drop_oblique_{n}",
+            b,
+            _cam("oblique", free_side),
+            pattern,
+            variant="single_leg",
+            working_leg=working,
+        )
+    add("bridge_good_side_1", b, _cam("side", "right"), [None, None, None, None])
+    add("bridge_good_feet_1", b, _cam("feet"), [None, None, None])
+    add(
+        "bridge_single_leg_good_side_1",
+        b,
+        _cam("side", "left"),
+        [None, None, None],
+        variant="single_leg",
+    )
+    add(
+        "bridge_single_leg_lockout_side_1",
+        b,
+        _cam("side", "right"),
+        [None, "bridge.incomplete_lockout", None],
+        variant="single_leg",
+    )
+    # Faults in views where they cannot be seen.
+    add(
+        "bridge_knees_caving_side_hidden",
+        b,
+        _cam("side", "left"),
+        [None, "bridge.knees_caving", None],
+    )
+    add(
+        "bridge_pelvic_drop_feet_hidden",
+        b,
+        _cam("feet"),
+        [None, "bridge.pelvic_drop", None],
+        variant="single_leg",
+        working_leg="right",
+    )
+    add(
+        "bridge_pelvic_drop_side_hidden",
+        b,
+        _cam("side", "right"),
+        [None, "bridge.pelvic_drop", None],
+        variant="single_leg",
+        working_leg="right",
+    )
+    return clips
+
+
+def main() -> None:
+    SPEC_DIR.mkdir(parents=True, exist_ok=True)
+    for old in SPEC_DIR.glob("*.json"):
+        old.unlink()
+    clips = build()
+    for name, spec in clips.items():
+        (SPEC_DIR / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(clips)} specs in {SPEC_DIR}")
+
+
+if __name__ == "__main__":
+    main()
