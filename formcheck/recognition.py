@@ -1,0 +1,131 @@
+"""What the clip shows: the exercise, the camera view, and why anything else is not graded.
+
+Recognition reads the whole clip's body signals. Its thresholds are heuristics
+tuned on the labelled real clips (../shared/realclips) and the rendered samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.body import ANKLE, SHOULDER, BodySignals
+from formcheck.exercises import SLDL, Setup, View
+
+#: Lying on the back: trunk this far from vertical (deg) with the knees above the hips.
+LYING_TRUNK_DEG = 55.0
+LYING_KNEES_ABOVE = 0.1  # torso lengths
+#: Standing: trunk near vertical (deg) with the knees below the hips.
+STANDING_TRUNK_DEG = 35.0
+STANDING_KNEES_BELOW = 0.3  # torso lengths
+#: Share of frames needed to call the clip lying or standing.
+LYING_SHARE, STANDING_SHARE = 0.4, 0.2
+#: Hinged: trunk beyond this from vertical (deg), in at least this share of frames.
+HINGE_TRUNK_DEG, HINGE_SHARE = 40.0, 0.08
+#: At the bottom of a single-leg deadlift the free ankle is this high, torso lengths.
+FREE_FOOT_HEIGHT = 0.5
+#: Knee flexion (deg) beyond which the bend is a squat or lunge rather than a hinge.
+DEEP_KNEE_FLEXION = 75.0
+#: Shoulder width over torso length: below SIDE it is a side view; above FRONTAL, front/rear.
+STANDING_SIDE, STANDING_FRONTAL = 0.4, 0.6
+LYING_SIDE, LYING_END_ON = 0.4, 1.1
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The verdict on a clip.
+
+    Attributes:
+        exercise: ``sldl``, ``bridge`` or ``other``.
+        view: The camera view, or None when no posture was recognised.
+        seen: What was seen, in plain language (always set; the reason when ``other``).
+    """
+
+    exercise: str
+    view: View | None
+    seen: str
+
+
+def _share(mask: np.ndarray, detected: np.ndarray) -> float:
+    return float(mask[detected].mean()) if detected.any() else 0.0
+
+
+def standing_view(body: BodySignals, frames: np.ndarray) -> View:
+    """Side, oblique, front or rear, from upright frames."""
+    ratio = float(np.nanmedian(body.shoulder_width_ratio[frames]))
+    if ratio < STANDING_SIDE:
+        return View.SIDE
+    if ratio < STANDING_FRONTAL:
+        return View.OBLIQUE
+    # Facing the camera, the person's left shoulder is on the right of the picture.
+    left_x = body.image_px[frames, SHOULDER[0], 0]
+    right_x = body.image_px[frames, SHOULDER[1], 0]
+    return View.FRONT if float(np.nanmedian(left_x - right_x)) > 0 else View.REAR
+
+
+def lying_view(body: BodySignals, frames: np.ndarray) -> View:
+    """Side, oblique, or end-on from the feet or the head, from lying frames."""
+    ratio = float(np.nanmedian(body.shoulder_width_ratio[frames]))
+    if ratio < LYING_SIDE:
+        return View.SIDE
+    if ratio < LYING_END_ON:
+        return View.OBLIQUE
+    # End-on: the feet are nearer the camera than the shoulders (MediaPipe's z: smaller
+    # is nearer), unless the camera is at the head end.
+    feet_z = np.nanmedian(body.world_m[frames][:, list(ANKLE), 2])
+    shoulders_z = np.nanmedian(body.world_m[frames][:, list(SHOULDER), 2])
+    return View.FEET if feet_z <= shoulders_z else View.HEAD
+
+
+def postures(body: BodySignals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of (detected, lying on the back with knees up, standing) frames."""
+    detected = np.isfinite(body.trunk_incl_img_deg)
+    with np.errstate(invalid="ignore"):
+        lying = (body.trunk_incl_img_deg > LYING_TRUNK_DEG) & (body.knee_above_hip > LYING_KNEES_ABOVE)
+        standing = (body.trunk_incl_img_deg < STANDING_TRUNK_DEG) & (
+            body.knee_above_hip < -STANDING_KNEES_BELOW)
+    return detected, lying, standing
+
+
+def recognise(body: BodySignals) -> Recognition:
+    """Recognise a single-leg deadlift, a glute bridge, or something else.
+
+    The deadlift is told apart by its hinged frames: the trunk well forward, one
+    ankle high off the floor, and the standing knee only softly bent.
+    """
+    detected, lying, standing = postures(body)
+    if _share(lying, detected) >= LYING_SHARE:
+        view = lying_view(body, np.flatnonzero(lying))
+        return Recognition("bridge", view, "lying on the back with the knees bent")
+    if _share(standing, detected) < STANDING_SHARE:
+        return Recognition(
+            "other", None,
+            "the person was neither standing nor lying on their back with knees bent for"
+            " most of the clip: this is not a single-leg deadlift or a glute bridge")
+    view = standing_view(body, np.flatnonzero(standing))
+    with np.errstate(invalid="ignore"):
+        hinged = detected & (SLDL.primary_signal(body, Setup("sldl", view)) > HINGE_TRUNK_DEG)
+        knee_flexion = 180.0 - body.knee_angle_img_deg
+        free_height = np.nanmax(body.ankle_height, axis=1)
+        stance = np.nanargmin(np.nan_to_num(body.ankle_height, nan=np.inf), axis=1)
+        stance_flexion = knee_flexion[np.arange(len(body)), stance]
+        deep_knees = detected & (np.nanmax(knee_flexion, axis=1) > DEEP_KNEE_FLEXION)
+    if _share(hinged, detected) < HINGE_SHARE:
+        if _share(deep_knees, detected) > 0.05:
+            return Recognition("other", view, "the knees bent deeply with the trunk upright:"
+                               " this looks like a squat or a lunge, not a single-leg deadlift")
+        return Recognition("other", view, "standing, but no hip hinge was seen: this is not a"
+                           " single-leg deadlift")
+    one_leg = float(np.mean(free_height[hinged] >= FREE_FOOT_HEIGHT))
+    stance_deep = float(np.nanmedian(stance_flexion[hinged]))
+    if one_leg >= 0.5 and stance_deep <= DEEP_KNEE_FLEXION:
+        return Recognition("sldl", view, "standing on one leg, hinging at the hip")
+    if one_leg >= 0.5:
+        return Recognition("other", view, "one foot left the floor but the standing knee bent"
+                           f" {stance_deep:.0f} degrees: this looks like a lunge or split squat")
+    if stance_deep > DEEP_KNEE_FLEXION:
+        return Recognition("other", view, "both feet stayed on the floor and the knees bent"
+                           " deeply: this looks like a squat")
+    return Recognition("other", view, "both feet stayed on the floor: this looks like a"
+                       " two-legged deadlift or good morning, not a single-leg deadlift")

@@ -1,0 +1,147 @@
+"""The rep engine: an incremental state machine over one signal, fed frame by frame.
+
+The same engine serves files, batch and live mode. It never looks ahead: a rep
+is reported on the frame that ends it. It counts a rep when the signal leaves its
+resting level, travels at least ``min_amplitude`` away, and comes back, with
+hysteresis between leaving (``start_delta``) and returning (``end_fraction``),
+so that jitter near a threshold, a pause at the top, getting into position and
+small partial movements are not counted.
+
+The signal rises during a rep: trunk inclination for a deadlift, hip angle for a
+bridge. The resting level adapts while at rest (the lowest recent value), so a
+person who shifts position between reps is followed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class RepSettings:
+    """Thresholds of the rep engine, in the signal's own unit (degrees here).
+
+    Attributes:
+        start_delta: Rise above the resting level that starts a candidate rep.
+        min_amplitude: Smallest peak rise above rest that makes a rep.
+        end_fraction: The rep ends when the signal is back within this fraction of
+            its amplitude above rest.
+        min_duration_s: Shortest rep, seconds (start to end).
+        max_duration_s: Longest rep, seconds; a longer excursion is a change of
+            position, not a rep, and the engine starts again from it.
+        rest_window_s: The resting level is the lowest value over this window, seconds.
+        max_gap_s: A gap in the signal (no person) longer than this abandons a rep.
+    """
+
+    start_delta: float
+    min_amplitude: float
+    end_fraction: float = 0.35
+    min_duration_s: float = 0.4
+    max_duration_s: float = 12.0
+    rest_window_s: float = 1.5
+    max_gap_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One counted rep.
+
+    Attributes:
+        index: 1-based position in the clip.
+        start_s: When the signal left rest, seconds.
+        peak_s: When the signal peaked (bottom of a deadlift, top of a bridge), seconds.
+        end_s: When the signal was back at rest, seconds.
+        rest_value: The resting level before the rep.
+        peak_value: The signal at its peak.
+    """
+
+    index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    rest_value: float
+    peak_value: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def amplitude(self) -> float:
+        return self.peak_value - self.rest_value
+
+
+class _State(Enum):
+    REST = "rest"
+    MOVING = "moving"
+
+
+class RepEngine:
+    """Feed ``(t_s, value)`` pairs in time order with :meth:`update`; reps come out."""
+
+    def __init__(self, settings: RepSettings) -> None:
+        self.settings = settings
+        self._state = _State.REST
+        self._recent: deque[tuple[float, float]] = deque()
+        self._rest_value = math.nan
+        self._start_s = 0.0
+        self._peak_s = 0.0
+        self._peak_value = -math.inf
+        self._last_t = -math.inf
+        self._count = 0
+
+    @property
+    def moving(self) -> bool:
+        """True while a candidate rep is under way."""
+        return self._state is _State.MOVING
+
+    def _restart(self) -> None:
+        self._state = _State.REST
+        self._recent.clear()
+        self._rest_value = math.nan
+
+    def update(self, t_s: float, value: float) -> Rep | None:
+        """Take one sample; return the rep it completes, if any. NaN means no person."""
+        settings = self.settings
+        if not math.isfinite(value):
+            return None
+        if t_s - self._last_t > settings.max_gap_s:
+            self._restart()
+        self._last_t = t_s
+
+        if self._state is _State.REST:
+            self._recent.append((t_s, value))
+            while self._recent and self._recent[0][0] < t_s - settings.rest_window_s:
+                self._recent.popleft()
+            rest = min(v for _, v in self._recent)
+            if value > rest + settings.start_delta:
+                # Start where the signal last sat at its resting level.
+                start_s = next(t for t, v in reversed(self._recent)
+                               if v <= rest + settings.start_delta / 2)
+                self._state = _State.MOVING
+                self._rest_value, self._start_s = rest, start_s
+                self._peak_value, self._peak_s = value, t_s
+            return None
+
+        if value > self._peak_value:
+            self._peak_value, self._peak_s = value, t_s
+        amplitude = self._peak_value - self._rest_value
+        if t_s - self._start_s > settings.max_duration_s:
+            self._restart()
+            self._recent.append((t_s, value))
+            return None
+        if value > self._rest_value + settings.end_fraction * max(amplitude, settings.start_delta):
+            return None
+        # Back at rest.
+        rep = None
+        if amplitude >= settings.min_amplitude and t_s - self._start_s >= settings.min_duration_s:
+            self._count += 1
+            rep = Rep(self._count, self._start_s, self._peak_s, t_s, self._rest_value,
+                      self._peak_value)
+        self._state = _State.REST
+        self._recent.clear()
+        self._recent.append((t_s, value))
+        return rep
