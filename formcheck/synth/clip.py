@@ -248,8 +248,10 @@ def _check_rep(exercise: str, label: RepLabel, single_leg: bool) -> list[str]:
         if code == "bridge.feet_placement":
             crossed = value >= 120.0 or value <= 65.0
         else:
-            lo, hi = _FAULT_LIMITS[code]
-            crossed = (lo is None or value >= lo) and (hi is None or value <= hi)
+            at_least, at_most = _FAULT_LIMITS[code]
+            crossed = (at_least is None or value >= at_least) and (
+                at_most is None or value <= at_most
+            )
         if not crossed:
             problems.append(f"rep {label.index}: {code} {value:.2f} does not cross its limit")
     return problems
