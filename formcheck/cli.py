@@ -20,8 +20,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck import __version__
 from formcheck.errors import FormcheckError, UsageError
+from formcheck.analyse import analyse_video
+from formcheck.errors import ExitCode
+from formcheck.evaluation import evaluate
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
+from formcheck.reporters.terminal import print_evaluation, print_report
 
 app = typer.Typer(
     name="formcheck",
@@ -113,6 +117,61 @@ def pose(
             f" {int(clean.swapped.sum())} frames with repaired leg swaps -> {output}",
             highlight=False,
         )
+
+
+class ExerciseChoice(str, Enum):
+    auto = "auto"
+    sldl = "sldl"
+    bridge = "bridge"
+
+
+@app.command()
+@reports_errors
+def analyse(
+    video: Annotated[Path, typer.Argument(help="Video file to grade.", exists=True,
+                                          dir_okay=False, readable=True)],
+    exercise: Annotated[ExerciseChoice, typer.Option(
+        "--exercise", "-e", help="Recognise the exercise, or force one.")] = ExerciseChoice.auto,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the report as one JSON object on stdout.")] = False,
+    model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+) -> None:
+    """Grade a single-leg deadlift or glute bridge clip rep by rep.
+
+    Counts good reps and stops the count at the first bad one. Exit code 0 when
+    the clip was graded, 4 when it could not be (the reason is printed).
+    """
+    with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
+        report = analyse_video(video, exercise.value, model=model.value, on_progress=on_progress)
+    if as_json:
+        json.dump(report.to_dict(), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print_report(report, Console())
+    if not report.graded:
+        raise typer.Exit(int(ExitCode.UNGRADABLE))
+
+
+@app.command(name="eval")
+@reports_errors
+def eval_(
+    labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.",
+                                           exists=True, dir_okay=False, readable=True)],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
+    model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+) -> None:
+    """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults."""
+    def on_clip(score: object) -> None:
+        if not as_json and stderr.is_terminal:
+            stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
+
+    evaluation = evaluate(labels, lambda path: analyse_video(path, model=model.value), on_clip)
+    if as_json:
+        json.dump(evaluation.to_dict(), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print_evaluation(evaluation, Console())
 
 
 def main() -> None:

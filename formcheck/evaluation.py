@@ -1,0 +1,205 @@
+"""Scoring the analyser against labelled clips (`formcheck eval LABELS.json`).
+
+Labels: ``{"clips": [...]}``, each clip with ``file`` (relative to the labels
+file), ``exercise`` (``sldl``, ``bridge`` or ``other``), optional ``variant`` and
+``view``, ``total_reps``, optional ``accept_total_reps``, ``good_reps``,
+``first_bad_rep``, and optionally ``reps``: ``[{index, start_s, end_s, faults:
+[{code}]}]``. A null label is not scored.
+
+Faults are scored rep by rep: a predicted rep is matched to the labelled rep it
+overlaps most in time; a fault code on a matched pair is a true positive when both
+carry it. A code whose check the clip's view cannot support (reported as skipped)
+is not scored on that clip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import InputError
+from formcheck.report import Report
+
+Analyse = Callable[[Path], Report]
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    """How the analyser did on one clip (None where the label is null)."""
+
+    file: str
+    label_exercise: str
+    predicted_exercise: str
+    status: str
+    exercise_ok: bool
+    total_reps: int
+    label_total_reps: int | None
+    reps_exact: bool | None
+    reps_error: int | None
+    good_reps: int
+    label_good_reps: int | None
+    good_exact: bool | None
+    clean_clip_faulted: bool | None
+    verdict: str
+
+
+@dataclass
+class FaultCounts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Evaluation:
+    """All clip scores and per-fault-code counts."""
+
+    labels: str
+    clips: list[ClipScore] = field(default_factory=list)
+    faults: dict[str, FaultCounts] = field(default_factory=lambda: defaultdict(FaultCounts))
+
+    def _rate(self, values: list[bool | None]) -> dict[str, Any]:
+        scored = [v for v in values if v is not None]
+        return {"ok": sum(scored), "of": len(scored),
+                "rate": round(sum(scored) / len(scored), 4) if scored else None}
+
+    def summary(self) -> dict[str, Any]:
+        errors = [c.reps_error for c in self.clips if c.reps_error is not None]
+        return {
+            "clips": len(self.clips),
+            "exercise_recognised": self._rate([c.exercise_ok for c in self.clips]),
+            "rep_count_exact": self._rate([c.reps_exact for c in self.clips]),
+            "rep_count_mean_abs_error": round(sum(errors) / len(errors), 3) if errors else None,
+            "good_reps_exact": self._rate([c.good_exact for c in self.clips]),
+            "clean_clips_with_a_fault": self._rate([c.clean_clip_faulted for c in self.clips]),
+            "other_not_graded": self._rate([c.predicted_exercise == "other" for c in self.clips
+                                            if c.label_exercise == "other"]),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "formcheck.eval/1",
+            "labels": self.labels,
+            "summary": self.summary(),
+            "faults": {
+                code: {"tp": c.tp, "fp": c.fp, "fn": c.fn,
+                       "precision": None if c.precision is None else round(c.precision, 4),
+                       "recall": None if c.recall is None else round(c.recall, 4),
+                       "f1": None if c.f1 is None else round(c.f1, 4)}
+                for code, c in sorted(self.faults.items())
+            },
+            "clips": [c.__dict__ for c in self.clips],
+        }
+
+
+def load_labels(path: Path) -> list[dict[str, Any]]:
+    """The clips of a labels file, with a clear error for a malformed one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read labels {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
+        raise InputError(f'{path}: expected a JSON object {{"clips": [...]}}')
+    for i, clip in enumerate(data["clips"]):
+        if not isinstance(clip, dict) or "file" not in clip or "exercise" not in clip:
+            raise InputError(f"{path}: clip {i + 1} needs at least 'file' and 'exercise'")
+    return data["clips"]
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def score_faults(report: Report, labelled_reps: list[dict[str, Any]],
+                 counts: dict[str, FaultCounts]) -> None:
+    """Add one clip's rep-level fault matches to ``counts``."""
+    skipped = {code for code, _ in report.skipped_checks}
+    predicted = [((r.rep.start_s, r.rep.end_s), {f.code for f in r.faults}) for r in report.reps]
+    truth = [((float(r["start_s"]), float(r["end_s"])),
+              {f["code"] for f in r.get("faults", [])}) for r in labelled_reps]
+    matched_truth: dict[int, int] = {}
+    for p_index, (span, _) in enumerate(predicted):
+        overlaps = [(_overlap(span, t_span), t_index) for t_index, (t_span, _) in enumerate(truth)
+                    if t_index not in matched_truth.values()]
+        best = max(overlaps, default=(0.0, -1))
+        if best[0] > 0:
+            matched_truth[p_index] = best[1]
+    for p_index, (_, p_codes) in enumerate(predicted):
+        t_codes = truth[matched_truth[p_index]][1] if p_index in matched_truth else set()
+        for code in (p_codes | t_codes) - skipped:
+            if code in p_codes and code in t_codes:
+                counts[code].tp += 1
+            elif code in p_codes:
+                counts[code].fp += 1
+            else:
+                counts[code].fn += 1
+    for t_index, (_, t_codes) in enumerate(truth):
+        if t_index not in matched_truth.values():
+            for code in t_codes - skipped:
+                counts[code].fn += 1
+
+
+def evaluate(labels_path: Path, analyse: Analyse,
+             on_clip: Callable[[ClipScore], None] | None = None) -> Evaluation:
+    """Run ``analyse`` on every labelled clip and score it."""
+    clips = load_labels(labels_path)
+    evaluation = Evaluation(str(labels_path))
+    for clip in clips:
+        path = labels_path.parent / clip["file"]
+        if not path.is_file():
+            raise InputError(f"{labels_path}: clip {clip['file']} not found at {path}")
+        report = analyse(path)
+        label_exercise = clip["exercise"]
+        predicted = report.exercise if report.graded else "other"
+        accept = clip.get("accept_total_reps")
+        label_total = clip.get("total_reps")
+        scores_reps = label_exercise != "other" and (label_total is not None or accept)
+        reps_exact = None
+        if scores_reps:
+            allowed = set(accept) if accept else {label_total}
+            reps_exact = report.total_reps in allowed
+        label_good = clip.get("good_reps")
+        all_good = label_good is not None and label_total is not None and label_good == label_total
+        score = ClipScore(
+            file=clip["file"],
+            label_exercise=label_exercise,
+            predicted_exercise=predicted,
+            status=report.status,
+            exercise_ok=predicted == label_exercise,
+            total_reps=report.total_reps,
+            label_total_reps=label_total,
+            reps_exact=reps_exact,
+            reps_error=(abs(report.total_reps - label_total)
+                        if scores_reps and label_total is not None else None),
+            good_reps=report.good_reps,
+            label_good_reps=label_good,
+            good_exact=(report.good_reps == label_good
+                        if label_good is not None and label_exercise != "other" else None),
+            clean_clip_faulted=(any(not r.good for r in report.reps) if all_good else None),
+            verdict=report.verdict,
+        )
+        if clip.get("reps") is not None and label_exercise != "other":
+            score_faults(report, clip["reps"], evaluation.faults)
+        evaluation.clips.append(score)
+        if on_clip is not None:
+            on_clip(score)
+    return evaluation

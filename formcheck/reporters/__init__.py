@@ -1,0 +1,1 @@
+"""Reporters turn results into things people read: terminal text, JSON."""

@@ -1,0 +1,93 @@
+"""Rich terminal output for reports and evaluations."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from formcheck.evaluation import Evaluation
+from formcheck.report import Report
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_report(report: Report, console: Console) -> None:
+    """The verdict, the per-rep table, skipped checks and advice."""
+    console.print(f"[bold]{report.video.path}[/]", highlight=False)
+    if not report.graded:
+        console.print(f"[yellow]Not graded:[/] {report.reason}", highlight=False)
+        return
+    variant = f" ({report.variant.replace('_', '-')})" if report.variant else ""
+    console.print(f"{report.exercise_title}{variant}, filmed from the {report.view}",
+                  highlight=False)
+    colour = "green" if report.first_bad_rep is None else "yellow"
+    console.print(f"[bold {colour}]{report.verdict}[/]", highlight=False)
+    if report.reps:
+        table = Table(show_edge=False, header_style="bold")
+        for column in ("rep", "set", "time (s)", "verdict", "notes"):
+            table.add_column(column)
+        for i, graded in enumerate(report.reps, start=1):
+            if graded.good:
+                verdict = "[green]good[/]"
+            else:
+                verdict = "[red]bad[/]"
+            if graded.after_stop:
+                verdict += " [dim](after the stop)[/]"
+            notes = "; ".join(f.message for f in graded.faults)
+            if graded.uncertain:
+                uncertain = ", ".join(u.code.split(".", 1)[1] for u in graded.uncertain)
+                notes = "; ".join(filter(None, [notes, f"[dim]uncertain: {uncertain}[/]"]))
+            table.add_row(str(i), str(graded.set_index),
+                          f"{graded.rep.start_s:.1f}-{graded.rep.end_s:.1f}", verdict, notes)
+        console.print(table)
+    if len(report.sets) > 1:
+        for s in report.sets:
+            rest = f", after {s.rest_before_s:.0f} s rest" if s.rest_before_s else ""
+            console.print(f"Set {s.index}: {s.reps} reps, {s.good_reps} good before the first"
+                          f" bad one{rest}", highlight=False)
+    for code, reason in report.skipped_checks:
+        console.print(f"[dim]skipped {code}: {reason}[/]", highlight=False)
+    for line in report.filming_advice:
+        console.print(f"[dim]Next time: {line}[/]", highlight=False)
+    if report.prescription:
+        console.print(report.prescription, highlight=False)
+
+
+def print_evaluation(evaluation: Evaluation, console: Console) -> None:
+    """Per-clip rows, the summary, and per-fault precision/recall/F1."""
+    clips = Table(title="clips", show_edge=False, header_style="bold")
+    for column in ("clip", "label", "predicted", "reps", "label reps", "good", "label good"):
+        clips.add_column(column)
+    for c in evaluation.clips:
+        mark = "" if c.exercise_ok else " [red]x[/]"
+        reps_mark = "" if c.reps_exact in (None, True) else " [red]x[/]"
+        good_mark = "" if c.good_exact in (None, True) else " [red]x[/]"
+        clips.add_row(c.file, c.label_exercise, c.predicted_exercise + mark,
+                      f"{c.total_reps}{reps_mark}", _none(c.label_total_reps),
+                      f"{c.good_reps}{good_mark}", _none(c.label_good_reps))
+    console.print(clips)
+    summary = evaluation.summary()
+    table = Table(title="summary", show_edge=False, header_style="bold")
+    table.add_column("measure")
+    table.add_column("result")
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            text = f"{value['ok']}/{value['of']}" + (
+                f" ({100 * value['rate']:.0f}%)" if value["rate"] is not None else "")
+        else:
+            text = _none(value)
+        table.add_row(key.replace("_", " "), text)
+    console.print(table)
+    faults = Table(title="faults (rep level)", show_edge=False, header_style="bold")
+    for column in ("code", "tp", "fp", "fn", "precision", "recall", "F1"):
+        faults.add_column(column)
+    for code, counts in sorted(evaluation.faults.items()):
+        faults.add_row(code, str(counts.tp), str(counts.fp), str(counts.fn),
+                       _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))
+    console.print(faults)
+
+
+def _none(value: object) -> str:
+    return "-" if value is None else str(value)
