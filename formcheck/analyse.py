@@ -20,6 +20,7 @@ from formcheck.prescription import advice
 from formcheck.recognition import lying_view, postures, recognise, standing_view
 from formcheck.report import Report
 from formcheck.reps import Rep, RepEngine
+from formcheck.video import VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +72,12 @@ def analyse_recording(recording: PoseRecording, exercise: str = "auto") -> Repor
         else:
             name, view = get_exercise(exercise).name, _forced_view(exercise, body)
             seen = f"graded as {EXERCISES[name].title} as asked"
-        return _grade(EXERCISES[name], body, view, seen, video, rate)
+        return grade_body(EXERCISES[name], body, view, video, seen=seen, detection_rate=rate)
 
 
-def _grade(exercise: Exercise, body: BodySignals, view: View, seen: str,
-           video: object, rate: float) -> Report:
+def grade_body(exercise: Exercise, body: BodySignals, view: View, video: VideoInfo, *,
+               seen: str = "", detection_rate: float = 1.0) -> Report:
+    """Count and grade the reps of a known exercise filmed from a known view."""
     setup = Setup(exercise.name, view)
     reps = count_reps(exercise, body, setup)
     variant = None
@@ -85,8 +87,6 @@ def _grade(exercise: Exercise, body: BodySignals, view: View, seen: str,
         if side is not None:
             setup = Setup(exercise.name, view, variant, side)
             reps = count_reps(exercise, body, setup)
-    else:
-        setup = Setup(exercise.name, view)
     tally = Tally()
     for i, rep in enumerate(reps):
         tally.add(grade_rep(exercise, body, rep, setup, tuple(reps[:i])))
@@ -104,7 +104,7 @@ def _grade(exercise: Exercise, body: BodySignals, view: View, seen: str,
     sets = tally.sets()
     return Report(
         status="graded",
-        video=video,  # type: ignore[arg-type]
+        video=video,
         exercise=exercise.name,
         variant=variant,
         view=view.value,
@@ -115,7 +115,7 @@ def _grade(exercise: Exercise, body: BodySignals, view: View, seen: str,
         filming_advice=filming,
         prescription=advice([s.good_reps for s in sets],
                             [s.rest_before_s for s in sets if s.rest_before_s is not None]),
-        detection_rate=rate,
+        detection_rate=detection_rate,
     )
 
 

@@ -38,12 +38,16 @@ class BodySignals:
             (0 upright, 90 horizontal).
         trunk_incl_world_deg: The same from world landmarks, deg.
         hip_angle_img_deg: ``(T, 2)`` shoulder-hip-knee included angle, deg (180 straight).
-        hip_angle_world_deg: ``(T, 2)`` the same from world landmarks, deg.
         knee_angle_img_deg: ``(T, 2)`` hip-knee-ankle included angle, deg (180 straight).
         knee_above_hip: Mean knee height above the hips, torso lengths (positive when
             the knees are higher in the image, as when lying with knees bent).
+        thigh_rise_img_deg: Angle of the knee->hip segment (mean of both legs) from
+            straight down in the picture, deg: near 0 lying with knees up seen end-on,
+            near 180 with the hips lifted above the knees.
         ankle_height: ``(T, 2)`` each ankle's height above the lower ankle, torso lengths.
         shoulder_width_ratio: Shoulder-to-shoulder distance over torso length in the image.
+        leg_length_ratio: Shorter over longer hip-to-ankle distance in the image; well
+            under 1 when one leg points toward or away from the camera.
         hip_tilt_img_deg: Tilt of the hip line from the image horizontal, deg.
         visibility: ``(T, 33)`` landmark visibility, 0-1.
     """
@@ -55,11 +59,12 @@ class BodySignals:
     trunk_incl_img_deg: np.ndarray
     trunk_incl_world_deg: np.ndarray
     hip_angle_img_deg: np.ndarray
-    hip_angle_world_deg: np.ndarray
     knee_angle_img_deg: np.ndarray
     knee_above_hip: np.ndarray
+    thigh_rise_img_deg: np.ndarray
     ankle_height: np.ndarray
     shoulder_width_ratio: np.ndarray
+    leg_length_ratio: np.ndarray
     hip_tilt_img_deg: np.ndarray
     visibility: np.ndarray
 
@@ -84,6 +89,7 @@ class BodySignals:
         with np.errstate(invalid="ignore"):
             ankle_height = (lowest - ankle_y) / scale
         knees_y = img[:, list(KNEE), 1].mean(axis=1)
+        legs = np.linalg.norm(img[:, list(HIP)] - img[:, list(ANKLE)], axis=2)
         return cls(
             t_s=series.t_s,
             image_px=img,
@@ -92,12 +98,14 @@ class BodySignals:
             trunk_incl_img_deg=inclination_deg(hips, shoulders, IMAGE_UP),
             trunk_incl_world_deg=inclination_deg(w_hips, w_shoulders, WORLD_UP),
             hip_angle_img_deg=side_angles(SHOULDER, HIP, KNEE, img),
-            hip_angle_world_deg=side_angles(SHOULDER, HIP, KNEE, world),
             knee_angle_img_deg=side_angles(HIP, KNEE, ANKLE, img),
             knee_above_hip=(hips[:, 1] - knees_y) / scale,
+            thigh_rise_img_deg=180.0 - inclination_deg(
+                img[:, list(KNEE)].mean(axis=1), hips, IMAGE_UP),
             ankle_height=ankle_height,
             shoulder_width_ratio=np.linalg.norm(img[:, SHOULDER[0]] - img[:, SHOULDER[1]],
                                                 axis=1) / torso,
+            leg_length_ratio=np.nanmin(legs, axis=1) / np.nanmax(legs, axis=1),
             hip_tilt_img_deg=line_tilt_deg(img[:, HIP[0]], img[:, HIP[1]]),
             visibility=series.visibility.astype(np.float64),
         )

@@ -166,7 +166,8 @@ def eval_(
         if not as_json and stderr.is_terminal:
             stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
 
-    evaluation = evaluate(labels, lambda path: analyse_video(path, model=model.value), on_clip)
+    evaluation = evaluate(
+        labels, lambda path, exercise: analyse_video(path, exercise, model=model.value), on_clip)
     if as_json:
         json.dump(evaluation.to_dict(), sys.stdout)
         sys.stdout.write("\n")

@@ -3,7 +3,9 @@
 Labels: ``{"clips": [...]}``, each clip with ``file`` (relative to the labels
 file), ``exercise`` (``sldl``, ``bridge`` or ``other``), optional ``variant`` and
 ``view``, ``total_reps``, optional ``accept_total_reps``, ``good_reps``,
-``first_bad_rep``, and optionally ``reps``: ``[{index, start_s, end_s, faults:
+``first_bad_rep``, optionally ``analyse_as`` (run with ``--exercise`` forced to it,
+as a user following formcheck's advice would; the exercise is then not scored),
+and optionally ``reps``: ``[{index, start_s, end_s, faults:
 [{code}]}]``. A null label is not scored.
 
 Faults are scored rep by rep: a predicted rep is matched to the labelled rep it
@@ -24,7 +26,8 @@ from typing import Any
 from formcheck.errors import InputError
 from formcheck.report import Report
 
-Analyse = Callable[[Path], Report]
+#: ``(clip path, exercise option)`` -> report; the option is ``auto``, ``sldl`` or ``bridge``.
+Analyse = Callable[[Path, str], Report]
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ClipScore:
     label_exercise: str
     predicted_exercise: str
     status: str
-    exercise_ok: bool
+    exercise_ok: bool | None
     total_reps: int
     label_total_reps: int | None
     reps_exact: bool | None
@@ -167,7 +170,8 @@ def evaluate(labels_path: Path, analyse: Analyse,
         path = labels_path.parent / clip["file"]
         if not path.is_file():
             raise InputError(f"{labels_path}: clip {clip['file']} not found at {path}")
-        report = analyse(path)
+        forced = clip.get("analyse_as")
+        report = analyse(path, forced or "auto")
         label_exercise = clip["exercise"]
         predicted = report.exercise if report.graded else "other"
         accept = clip.get("accept_total_reps")
@@ -184,7 +188,7 @@ def evaluate(labels_path: Path, analyse: Analyse,
             label_exercise=label_exercise,
             predicted_exercise=predicted,
             status=report.status,
-            exercise_ok=predicted == label_exercise,
+            exercise_ok=None if forced else predicted == label_exercise,
             total_reps=report.total_reps,
             label_total_reps=label_total,
             reps_exact=reps_exact,

@@ -16,6 +16,7 @@ from formcheck.exercises import SLDL, Setup, View
 #: Lying on the back: trunk this far from vertical (deg) with the knees above the hips.
 LYING_TRUNK_DEG = 55.0
 LYING_KNEES_ABOVE = 0.1  # torso lengths
+LYING_KNEES_HIGH = 0.6  # torso lengths: knees this high above the hips mean lying, in any view
 #: Standing: trunk near vertical (deg) with the knees below the hips.
 STANDING_TRUNK_DEG = 35.0
 STANDING_KNEES_BELOW = 0.3  # torso lengths
@@ -25,11 +26,16 @@ LYING_SHARE, STANDING_SHARE = 0.4, 0.2
 HINGE_TRUNK_DEG, HINGE_SHARE = 40.0, 0.08
 #: At the bottom of a single-leg deadlift the free ankle is this high, torso lengths.
 FREE_FOOT_HEIGHT = 0.5
+#: One leg looks this much shorter than the other when it points along the line of sight.
+SHORT_LEG_RATIO = 0.6
 #: Knee flexion (deg) beyond which the bend is a squat or lunge rather than a hinge.
 DEEP_KNEE_FLEXION = 75.0
 #: Shoulder width over torso length: below SIDE it is a side view; above FRONTAL, front/rear.
 STANDING_SIDE, STANDING_FRONTAL = 0.4, 0.6
-LYING_SIDE, LYING_END_ON = 0.4, 1.1
+LYING_SIDE = 0.4
+#: Lying trunk angle in the picture (deg from vertical): above SIDE a side view (with
+#: narrow shoulders), below END_ON the camera is at the feet or the head.
+LYING_SIDE_TRUNK_DEG, LYING_END_ON_TRUNK_DEG = 70.0, 25.0
 
 
 @dataclass(frozen=True)
@@ -66,10 +72,13 @@ def standing_view(body: BodySignals, frames: np.ndarray) -> View:
 
 def lying_view(body: BodySignals, frames: np.ndarray) -> View:
     """Side, oblique, or end-on from the feet or the head, from lying frames."""
-    ratio = float(np.nanmedian(body.shoulder_width_ratio[frames]))
-    if ratio < LYING_SIDE:
+    # Lying, the trunk runs across the picture seen from the side and up the picture
+    # seen end-on.
+    trunk = float(np.nanmedian(body.trunk_incl_img_deg[frames]))
+    if trunk > LYING_SIDE_TRUNK_DEG and float(np.nanmedian(
+            body.shoulder_width_ratio[frames])) < LYING_SIDE:
         return View.SIDE
-    if ratio < LYING_END_ON:
+    if trunk > LYING_END_ON_TRUNK_DEG:
         return View.OBLIQUE
     # End-on: the feet are nearer the camera than the shoulders (MediaPipe's z: smaller
     # is nearer), unless the camera is at the head end.
@@ -82,7 +91,11 @@ def postures(body: BodySignals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of (detected, lying on the back with knees up, standing) frames."""
     detected = np.isfinite(body.trunk_incl_img_deg)
     with np.errstate(invalid="ignore"):
-        lying = (body.trunk_incl_img_deg > LYING_TRUNK_DEG) & (body.knee_above_hip > LYING_KNEES_ABOVE)
+        # Knees well above the hips happen only lying down; seen end-on the trunk looks
+        # upright in the picture, so the knees decide.
+        lying = ((body.trunk_incl_img_deg > LYING_TRUNK_DEG)
+                 & (body.knee_above_hip > LYING_KNEES_ABOVE)) | (
+                     body.knee_above_hip > LYING_KNEES_HIGH)
         standing = (body.trunk_incl_img_deg < STANDING_TRUNK_DEG) & (
             body.knee_above_hip < -STANDING_KNEES_BELOW)
     return detected, lying, standing
@@ -117,7 +130,10 @@ def recognise(body: BodySignals) -> Recognition:
                                " this looks like a squat or a lunge, not a single-leg deadlift")
         return Recognition("other", view, "standing, but no hip hinge was seen: this is not a"
                            " single-leg deadlift")
-    one_leg = float(np.mean(free_height[hinged] >= FREE_FOOT_HEIGHT))
+    # Seen from the side the free foot rises; from the front or rear it points at the
+    # camera and its leg looks short.
+    free_leg = (free_height >= FREE_FOOT_HEIGHT) | (body.leg_length_ratio < SHORT_LEG_RATIO)
+    one_leg = float(np.mean(free_leg[hinged]))
     stance_deep = float(np.nanmedian(stance_flexion[hinged]))
     if one_leg >= 0.5 and stance_deep <= DEEP_KNEE_FLEXION:
         return Recognition("sldl", view, "standing on one leg, hinging at the hip")
@@ -127,5 +143,10 @@ def recognise(body: BodySignals) -> Recognition:
     if stance_deep > DEEP_KNEE_FLEXION:
         return Recognition("other", view, "both feet stayed on the floor and the knees bent"
                            " deeply: this looks like a squat")
+    if view in (View.FRONT, View.REAR):
+        return Recognition("other", view, "a hip hinge filmed from the front or rear, where the"
+                           " pose model cannot see whether the free leg rises: if this is a"
+                           " single-leg deadlift, run again with --exercise sldl, or film"
+                           " from the side")
     return Recognition("other", view, "both feet stayed on the floor: this looks like a"
                        " two-legged deadlift or good morning, not a single-leg deadlift")

@@ -61,9 +61,10 @@ class Check:
 
     @property
     def needs(self) -> str:
-        """Which views the check needs, for the skip reason."""
-        names = sorted(v.value for v in self.views)
-        return " or ".join(names) + (" view" if len(names) == 1 else " views")
+        """Which views the check needs, for the skip reason: "a side or oblique view"."""
+        names = [v.value for v in View if v in self.views]
+        article = "an" if names[0][0] in "aeiou" else "a"
+        return f"{article} {' or '.join(names)} view"
 
 
 @dataclass(frozen=True)

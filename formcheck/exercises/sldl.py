@@ -34,14 +34,15 @@ CHECKS: tuple[Check, ...] = (
         metric="stance_knee_flexion_img_deg",
         unit="deg",
         fault_when="above",
-        limit=60.0,
+        limit=55.0,
         views=SAGITTAL,
         cue="keep the stance knee soft and still: push the hips back, do not squat down",
         describe="your stance knee bent {value:.0f} degrees",
         source=(
             "heuristic: coaching descriptions ask for a soft (about 10-20 degree) stance knee"
             " held constant; 2-D measurement of a clean demonstration (realclips 01) reads"
-            " 51 degrees at the bottom, so the limit sits above that at 60"
+            " 51 degrees at the bottom; rendered clips read 5-10 degrees above the true"
+            " angle (15 reads 19-21, 48 reads 58), so 55"
         ),
         landmarks=(*HIP, *KNEE, *ANKLE),
     ),
@@ -50,14 +51,15 @@ CHECKS: tuple[Check, ...] = (
         metric="pelvis_rotation_img_deg",
         unit="deg",
         fault_when="above",
-        limit=15.0,
+        limit=7.0,
         views=FRONTAL,
         cue="keep the hips square to the floor: point the free leg's toes down",
         describe="your hips opened {value:.0f} degrees",
         source=(
             "heuristic: the pelvis should stay square; 2-D pelvis angles carry several"
-            " degrees of error, so changes under about 7 degrees are never flagged; 15"
-            " degrees of change of the hip line between standing and the bottom"
+            " degrees of error, so changes under 7 degrees of the hip line's tilt in the"
+            " picture (from the start of the rep to the bottom) are never flagged; rendered"
+            " openings of 28-33 degrees read 9-10 degrees from the rear, square reps 1-2"
         ),
         landmarks=HIP,
     ),
@@ -83,7 +85,7 @@ CHECKS: tuple[Check, ...] = (
         unit="s",
         fault_when="above",
         limit=0.15,
-        views=ALL_VIEWS,
+        views=SAGITTAL,
         cue="keep the free foot off the floor until you are standing tall again",
         describe="your free foot touched down for {value:.1f} s mid-rep",
         source=(

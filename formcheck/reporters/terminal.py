@@ -61,7 +61,7 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
     for column in ("clip", "label", "predicted", "reps", "label reps", "good", "label good"):
         clips.add_column(column)
     for c in evaluation.clips:
-        mark = "" if c.exercise_ok else " [red]x[/]"
+        mark = " [red]x[/]" if c.exercise_ok is False else ""
         reps_mark = "" if c.reps_exact in (None, True) else " [red]x[/]"
         good_mark = "" if c.good_exact in (None, True) else " [red]x[/]"
         clips.add_row(c.file, c.label_exercise, c.predicted_exercise + mark,
