@@ -24,6 +24,8 @@ SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
 ALL_VIEWS = frozenset(View)
 #: The top phase of a rep: the signal beyond this fraction of the rep's amplitude.
 TOP_FRACTION = 0.8
+#: Angles at the top are the median over this many seconds either side of the peak.
+PEAK_HALF_WINDOW_S = 0.1
 
 _STRAIGHT_LINE_SOURCE = (
     "physiotherapy descriptions of the bridge: at the top the shoulders, hips and knees"
@@ -203,13 +205,15 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
     sides = (setup.working_side,) if setup.working_side is not None else (0, 1)
     out: dict[str, Measurement] = {}
 
+    # The top: a tenth of a second either side of the highest point.
+    at_top = body.window(rep.peak_s - PEAK_HALF_WINDOW_S, rep.peak_s + PEAK_HALF_WINDOW_S)
     hip_angle = signed_hip_angle(body, setup)
     out["hip_angle_top_deg"] = Measurement(
-        float(np.nanmedian(hip_angle[top])), float(t[peak]),
+        float(np.nanmedian(hip_angle[at_top])), float(t[peak]),
         body.side_visibility(tuple(lm for s in sides for lm in (SHOULDER[s], HIP[s], KNEE[s])),
                              top))
 
-    knee = np.nanmean(body.knee_angle_img_deg[np.ix_(top, list(sides))], axis=1)
+    knee = np.nanmean(body.knee_angle_img_deg[np.ix_(at_top, list(sides))], axis=1)
     out["knee_angle_top_deg"] = Measurement(
         float(np.nanmedian(knee)), float(t[peak]),
         body.side_visibility(tuple(lm for s in sides for lm in (HIP[s], KNEE[s], ANKLE[s])), top))

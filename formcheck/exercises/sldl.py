@@ -25,6 +25,8 @@ ALL_VIEWS = frozenset(View)
 
 #: Free ankle below this height above the stance ankle counts as touching down, torso lengths.
 TOUCH_HEIGHT = 0.25
+#: Touch-downs are judged only with the trunk hinged at least this far, deg.
+TOUCH_MIN_TRUNK_DEG = 45.0
 #: The bottom phase of a rep: the trunk beyond this fraction of the rep's amplitude.
 BOTTOM_FRACTION = 0.5
 
@@ -209,10 +211,12 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         float(t[peak]),
         body.side_visibility((SHOULDER[free], HIP[free], ANKLE[free]), np.array([peak])))
 
-    free_height = np.nanmax(body.ankle_height[bottom], axis=1)
+    # Only where the hinge is deep enough that the free foot must be off the floor.
+    deep = bottom[signal[bottom] >= TOUCH_MIN_TRUNK_DEG]
+    free_height = np.nanmax(body.ankle_height[deep], axis=1)
     period = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     down = free_height < TOUCH_HEIGHT
-    first_down = bottom[int(np.argmax(down))] if down.any() else peak
+    first_down = deep[int(np.argmax(down))] if down.any() else peak
     out["free_foot_down_s"] = Measurement(float(down.sum() * period), float(t[first_down]),
                                           body.side_visibility(ANKLE, bottom))
 

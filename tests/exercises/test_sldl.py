@@ -1,0 +1,104 @@
+"""Single-leg deadlift rules on synthetic hinges, faults injected at known reps."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.analyse import grade_body
+from formcheck.exercises import SLDL, View
+from formcheck.exercises.sldl import CHECKS
+from formcheck.report import Report
+from formcheck.video import VideoInfo
+from tests.factories import HEIGHT, WIDTH, HingeRep, Script, body, hinge_series, rear_hinge_series
+
+INFO = VideoInfo("synthetic", WIDTH, HEIGHT, 30.0, 0.0, None, "none")
+
+
+def _grade(reps: list[HingeRep], view: View = View.SIDE) -> Report:
+    series = hinge_series(Script(reps)) if view == View.SIDE else rear_hinge_series(Script(reps))
+    return grade_body(SLDL, body(series), view, INFO)
+
+
+def _codes(report: Report) -> list[set[str]]:
+    return [{f.code for f in r.faults} for r in report.reps]
+
+
+def test_good_reps_have_no_faults() -> None:
+    report = _grade([HingeRep()] * 3)
+    assert report.total_reps == 3 and report.good_reps == 3 and report.first_bad_rep is None
+    assert _codes(report) == [set(), set(), set()]
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (HingeRep(knee_flexion_deg=70), "sldl.stance_knee_bend"),
+        (HingeRep(leg_drop_deg=40), "sldl.leg_trunk_misalign"),
+        (HingeRep(touch_s=0.5), "sldl.touch_down"),
+        (HingeRep(depth_deg=35), "sldl.partial_range"),
+        (HingeRep(duration_s=0.8), "sldl.rushed"),
+    ],
+)
+def test_each_side_view_fault_is_caught_at_its_rep(fault: HingeRep, code: str) -> None:
+    report = _grade([HingeRep(), fault, HingeRep()])
+    assert report.total_reps == 3
+    assert code in _codes(report)[1]
+    assert _codes(report)[0] == set()
+    assert report.good_reps == 1 and report.first_bad_rep == 2
+    assert report.reps[2].after_stop
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [(HingeRep(pelvis_tilt_deg=15), "sldl.hip_opening"),
+     (HingeRep(valgus_deg=20), "sldl.knee_valgus")],
+)
+def test_rear_view_faults_are_caught(fault: HingeRep, code: str) -> None:
+    report = _grade([HingeRep(), fault], View.REAR)
+    assert report.total_reps == 2
+    assert _codes(report)[0] == set()
+    assert code in _codes(report)[1]
+
+
+def test_side_view_skips_pelvis_and_valgus_with_a_reason() -> None:
+    report = _grade([HingeRep()])
+    skipped = dict(report.skipped_checks)
+    assert set(skipped) == {"sldl.hip_opening", "sldl.knee_valgus"}
+    assert "needs a front or rear view" in skipped["sldl.hip_opening"]
+    assert any("from behind" in line for line in report.filming_advice)
+
+
+def test_rear_view_skips_what_it_cannot_see() -> None:
+    report = _grade([HingeRep()], View.REAR)
+    assert {"sldl.stance_knee_bend", "sldl.partial_range", "sldl.leg_trunk_misalign",
+            "sldl.touch_down"} <= set(dict(report.skipped_checks))
+
+
+@pytest.mark.parametrize("check", [c for c in CHECKS if c.metric == "stance_knee_flexion_img_deg"])
+def test_stance_knee_exactly_at_the_limit_passes_and_just_over_fails(check) -> None:  # type: ignore[no-untyped-def]
+    at_limit = _grade([HingeRep(knee_flexion_deg=check.limit)])
+    assert at_limit.reps[0].metrics[check.metric] == pytest.approx(check.limit, abs=0.01)
+    assert at_limit.reps[0].good
+    over = _grade([HingeRep(knee_flexion_deg=check.limit + 0.5)])
+    assert not over.reps[0].good
+
+
+def test_partial_range_at_the_limit_passes() -> None:
+    limit = next(c.limit for c in CHECKS if c.code == "sldl.partial_range")
+    assert _grade([HingeRep(depth_deg=limit)]).reps[0].good
+    assert not _grade([HingeRep(depth_deg=limit - 0.5)]).reps[0].good
+
+
+def test_every_check_has_a_source_and_a_unit() -> None:
+    for check in CHECKS:
+        assert check.source and check.unit and check.cue and check.views
+        assert check.code.startswith("sldl.")
+
+
+def test_low_visibility_makes_a_check_uncertain_not_failed() -> None:
+    series = hinge_series(Script([HingeRep(knee_flexion_deg=70)]))
+    series.visibility[:] = 0.2
+    report = grade_body(SLDL, body(series), View.SIDE, INFO)
+    graded = report.reps[0]
+    assert graded.good
+    assert "sldl.stance_knee_bend" in {u.code for u in graded.uncertain}

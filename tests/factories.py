@@ -1,0 +1,247 @@
+"""Synthetic pose series for testing rules and the rep engine without the model.
+
+Each factory draws a stick figure in pixel coordinates, frame by frame, from a
+list of rep specifications, so a fault can be injected at a known rep with a
+known magnitude. World landmarks are the same figure in metres (200 px = 1 m),
+centred on the hips, y down, as MediaPipe gives them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.body import BodySignals
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.series import PoseSample, PoseSeries
+
+FPS = 30.0
+WIDTH, HEIGHT = 1280, 720
+PX_PER_M = 200.0
+
+
+def _unit(deg: float) -> np.ndarray:
+    """Unit vector at ``deg`` measured from image-down (0) toward image-right (90)."""
+    rad = math.radians(deg)
+    return np.array([math.sin(rad), math.cos(rad)])
+
+
+def _smooth_step(u: np.ndarray) -> np.ndarray:
+    """0 -> 1 -> 0 bump over u in [0, 1] (cosine), 0 outside."""
+    inside = (u >= 0) & (u <= 1)
+    return np.where(inside, 0.5 - 0.5 * np.cos(2 * np.pi * np.clip(u, 0, 1)), 0.0)
+
+
+def _sample(t_s: float, points: dict[int, np.ndarray], offset: np.ndarray,
+            visibility: float = 0.95) -> PoseSample:
+    """Build a sample; the person's left side is drawn at ``points + offset``."""
+    image = np.zeros((33, 3), np.float32)
+    head = (points[L.LEFT_SHOULDER] + points[L.RIGHT_SHOULDER]) / 2 + np.array([0.0, -40.0])
+    image[:, :2] = head
+    for index, xy in points.items():
+        image[index, :2] = xy
+    for index in range(33):
+        if L(index).name.startswith("LEFT"):
+            image[index, :2] += offset
+    hips = (image[L.LEFT_HIP, :2] + image[L.RIGHT_HIP, :2]) / 2
+    world = np.zeros((33, 3), np.float32)
+    world[:, :2] = (image[:, :2] - hips) / PX_PER_M
+    return PoseSample(t_s, image, world, np.full(33, visibility, np.float32),
+                      np.full(33, 0.99, np.float32), detected=True)
+
+
+@dataclass(frozen=True)
+class HingeRep:
+    """One single-leg deadlift rep.
+
+    Attributes:
+        depth_deg: Trunk inclination from vertical at the bottom.
+        knee_flexion_deg: Stance knee flexion at the bottom (standing is 5).
+        leg_drop_deg: Free leg below the trunk line at the bottom.
+        touch_s: Free foot on the floor around the bottom for this long.
+        duration_s: Rep length.
+        pelvis_tilt_deg: Tilt of the hip line at the bottom (seen from the rear).
+        valgus_deg: Stance knee caving in at the bottom (seen from the rear).
+    """
+
+    depth_deg: float = 80.0
+    knee_flexion_deg: float = 18.0
+    leg_drop_deg: float = 0.0
+    touch_s: float = 0.0
+    duration_s: float = 3.0
+    pelvis_tilt_deg: float = 0.0
+    valgus_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class BridgeRep:
+    """One glute bridge rep: hip angle at the top, knee angle at the top, timing."""
+
+    top_hip_deg: float = 180.0
+    top_knee_deg: float = 90.0
+    duration_s: float = 3.0
+    pelvis_tilt_deg: float = 0.0
+
+
+@dataclass
+class Script:
+    """Reps with rests between them, sampled at ``fps``."""
+
+    reps: list = field(default_factory=list)
+    rest_s: float = 1.0
+    lead_s: float = 1.0
+    fps: float = FPS
+    gaps_s: dict[int, float] = field(default_factory=dict)  # extra rest before rep i (0-based)
+
+    def timeline(self) -> tuple[np.ndarray, list[tuple[float, float, object]]]:
+        spans = []
+        t = self.lead_s
+        for i, rep in enumerate(self.reps):
+            t += self.gaps_s.get(i, 0.0)
+            spans.append((t, t + rep.duration_s, rep))
+            t += rep.duration_s + self.rest_s
+        times = np.arange(0.0, t + self.lead_s, 1.0 / self.fps)
+        return times, spans
+
+
+def _phase(t: float, spans: list[tuple[float, float, object]]) -> tuple[float, object | None]:
+    for start, end, rep in spans:
+        if start <= t <= end:
+            return float(_smooth_step(np.array([(t - start) / (end - start)]))[0]), rep
+    return 0.0, None
+
+
+def hinge_points(phase: float, rep: HingeRep | None, t: float, spans) -> dict[int, np.ndarray]:
+    """A side view of a single-leg deadlift, facing right, standing on the right leg."""
+    rep = rep or HingeRep()
+    trunk = phase * rep.depth_deg
+    knee_flexion = 5.0 + phase * (rep.knee_flexion_deg - 5.0)
+    shin, thigh, torso = 95.0, 100.0, 120.0
+    ankle = np.array([640.0, 600.0])
+    knee = ankle + shin * _unit(180.0 + knee_flexion / 2)
+    hip = knee + thigh * _unit(180.0 - knee_flexion / 2)
+    shoulder = hip + torso * _unit(180.0 - trunk)
+    free_dir = -trunk - rep.leg_drop_deg * phase
+    start = next((s for s, e, r in spans if r is rep), 0.0)
+    middle = start + rep.duration_s / 2
+    touching = rep.touch_s > 0 and abs(t - middle) <= rep.touch_s / 2
+    free_ankle = hip + (thigh + shin) * _unit(free_dir)
+    if touching:
+        free_ankle = np.array([hip[0] - 60.0, ankle[1]])
+    free_knee = (hip + free_ankle) / 2
+    return {
+        L.RIGHT_SHOULDER: shoulder, L.LEFT_SHOULDER: shoulder,
+        L.RIGHT_ELBOW: shoulder + np.array([0, 60.0]), L.LEFT_ELBOW: shoulder + np.array([0, 60.0]),
+        L.RIGHT_WRIST: shoulder + np.array([0, 110.0]), L.LEFT_WRIST: shoulder + np.array([0, 110.0]),
+        L.RIGHT_HIP: hip, L.LEFT_HIP: hip,
+        L.RIGHT_KNEE: knee, L.LEFT_KNEE: free_knee,
+        L.RIGHT_ANKLE: ankle, L.LEFT_ANKLE: free_ankle,
+        L.RIGHT_HEEL: ankle + np.array([-10, 8.0]), L.LEFT_HEEL: free_ankle + np.array([-10, 8.0]),
+        L.RIGHT_FOOT_INDEX: ankle + np.array([25, 8.0]),
+        L.LEFT_FOOT_INDEX: free_ankle + np.array([25, 8.0]),
+    }
+
+
+def hinge_series(script: Script, *, depth_offset_px: float = 12.0) -> PoseSeries:
+    """Single-leg deadlifts filmed from the side (the far side a few pixels off)."""
+    times, spans = script.timeline()
+    samples = []
+    for t in times:
+        phase, rep = _phase(float(t), spans)
+        samples.append(_sample(float(t), hinge_points(phase, rep, float(t), spans),
+                               np.array([depth_offset_px, -4.0])))
+    return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
+
+
+def rear_hinge_series(script: Script) -> PoseSeries:
+    """Single-leg deadlifts filmed from behind: the trunk foreshortens, the hips show.
+
+    The person stands on the right leg, which is on the right of the picture.
+    """
+    times, spans = script.timeline()
+    samples = []
+    for t in times:
+        phase, rep = _phase(float(t), spans)
+        rep = rep or HingeRep()
+        half_hip, torso, thigh, shin = 35.0, 120.0, 100.0, 95.0
+        trunk = math.radians(phase * rep.depth_deg)
+        tilt = math.radians(phase * rep.pelvis_tilt_deg)
+        centre = np.array([640.0, 400.0])
+        right_hip = centre + half_hip * np.array([math.cos(tilt), math.sin(tilt)])
+        left_hip = centre - half_hip * np.array([math.cos(tilt), math.sin(tilt)])
+        right_ankle = np.array([675.0, 600.0])
+        valgus = math.radians(phase * rep.valgus_deg)
+        right_knee = (right_hip + right_ankle) / 2 + np.array([-thigh * math.sin(valgus), 0.0])
+        shoulders_y = centre[1] - torso * math.cos(trunk)
+        left_ankle = left_hip + np.array([0.0, (thigh + shin) * (1 - 0.9 * phase)])
+        points = {
+            L.RIGHT_SHOULDER: np.array([680.0, shoulders_y]),
+            L.LEFT_SHOULDER: np.array([600.0, shoulders_y]),
+            L.RIGHT_HIP: right_hip, L.LEFT_HIP: left_hip,
+            L.RIGHT_KNEE: right_knee, L.LEFT_KNEE: (left_hip + left_ankle) / 2,
+            L.RIGHT_ANKLE: right_ankle, L.LEFT_ANKLE: left_ankle,
+            L.RIGHT_HEEL: right_ankle, L.LEFT_HEEL: left_ankle,
+            L.RIGHT_FOOT_INDEX: right_ankle, L.LEFT_FOOT_INDEX: left_ankle,
+        }
+        sample = _sample(float(t), points, np.zeros(2))
+        # The trunk leans away from the camera: in metres it keeps its length.
+        sample.world_m[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 2] = torso * math.sin(trunk) / PX_PER_M
+        samples.append(sample)
+    return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
+
+
+def bridge_points(phase: float, rep: BridgeRep | None) -> dict[int, np.ndarray]:
+    """A side view of a glute bridge, head on the left, lying on the floor at y=600."""
+    rep = rep or BridgeRep()
+    torso, thigh, shin = 120.0, 100.0, 95.0
+    rest_hip, rest_knee = 130.0, 80.0
+    hip_angle = rest_hip + phase * (rep.top_hip_deg - rest_hip)
+    knee_angle = rest_knee + phase * (rep.top_knee_deg - rest_knee)
+    trunk_rise = phase * 28.0  # degrees the trunk lifts off the floor at the top
+    shoulder = np.array([300.0, 600.0])
+    # Directions as angles from image-right, counter-clockwise upward (y up on screen).
+    def ray(origin: np.ndarray, angle_deg: float, length: float) -> np.ndarray:
+        rad = math.radians(angle_deg)
+        return origin + length * np.array([math.cos(rad), -math.sin(rad)])
+    hip = ray(shoulder, trunk_rise, torso)
+    thigh_dir = trunk_rise + (180.0 - hip_angle)
+    knee = ray(hip, thigh_dir, thigh)
+    shin_dir = thigh_dir + 180.0 + knee_angle  # turn back down toward the floor
+    ankle = ray(knee, shin_dir, shin)
+    return {
+        L.LEFT_SHOULDER: shoulder, L.RIGHT_SHOULDER: shoulder,
+        L.LEFT_ELBOW: shoulder + np.array([40, 0.0]), L.RIGHT_ELBOW: shoulder + np.array([40, 0.0]),
+        L.LEFT_WRIST: shoulder + np.array([90, 0.0]), L.RIGHT_WRIST: shoulder + np.array([90, 0.0]),
+        L.LEFT_HIP: hip, L.RIGHT_HIP: hip,
+        L.LEFT_KNEE: knee, L.RIGHT_KNEE: knee,
+        L.LEFT_ANKLE: ankle, L.RIGHT_ANKLE: ankle,
+        L.LEFT_HEEL: ankle + np.array([-8, 5.0]), L.RIGHT_HEEL: ankle + np.array([-8, 5.0]),
+        L.LEFT_FOOT_INDEX: ankle + np.array([20, 5.0]),
+        L.RIGHT_FOOT_INDEX: ankle + np.array([20, 5.0]),
+    }
+
+
+def bridge_series(script: Script, *, oblique: bool = False) -> PoseSeries:
+    """Glute bridges filmed from the side, or obliquely (the left side drawn lower)."""
+    times, spans = script.timeline()
+    samples = []
+    for t in times:
+        phase, rep = _phase(float(t), spans)
+        rep_or_default = rep or BridgeRep()
+        offset = np.array([10.0, -4.0])
+        if oblique:
+            tilt = math.radians(25.0 + phase * rep_or_default.pelvis_tilt_deg)
+            offset = 50.0 * np.array([math.cos(tilt), math.sin(tilt)])
+        samples.append(_sample(float(t), bridge_points(phase, rep), offset))
+    return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
+
+
+def body(series: PoseSeries) -> BodySignals:
+    return BodySignals.from_series(series)
+
+
+def rep_spans(script: Script) -> list[tuple[float, float]]:
+    _, spans = script.timeline()
+    return [(start, end) for start, end, _ in spans]
