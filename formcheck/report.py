@@ -81,7 +81,7 @@ class Report:
             return f"{good} good rep{plural}: every rep had good form."
         fault = self.reps[first_bad - 1].faults[0]
         return (f"{good} good rep{plural}; the count stopped at rep {first_bad}:"
-                f" {fault.message}. {fault.cue[0].upper()}{fault.cue[1:]}.")
+                f" {fault.message}. {fault.cue[:1].upper()}{fault.cue[1:]}.")
 
     @property
     def exercise_title(self) -> str:

@@ -1,0 +1,137 @@
+"""End to end on real and rendered footage: the real model, then the rules.
+
+Faults injected into the real landmark series of good demonstration clips must
+be caught at the rep where they were injected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.analyse import analyse_recording
+from formcheck.cli import app
+from formcheck.errors import ExitCode
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.series import PoseRecording, PoseSeries
+from formcheck.video import VideoWriter
+from tests.conftest import SAMPLE_VIDEOS, cached_poses, realclip
+
+pytestmark = pytest.mark.model
+runner = CliRunner(env={"COLUMNS": "300"})
+
+REQUIRED_FIELDS = {"schema", "status", "video", "exercise", "variant", "view", "total_reps",
+                   "good_reps", "first_bad_rep", "reps", "skipped_checks", "sets"}
+
+
+def _with_image(recording: PoseRecording, image_px: np.ndarray) -> PoseRecording:
+    clean: PoseSeries = replace(recording.clean, image_px=image_px.astype(np.float32))
+    return replace(recording, clean=clean)
+
+
+def _bump(t: np.ndarray, start: float, end: float) -> np.ndarray:
+    u = np.clip((t - start) / (end - start), 0, 1)
+    return 0.5 - 0.5 * np.cos(2 * np.pi * u)
+
+
+def test_real_demonstration_clips_are_graded_clean() -> None:
+    expected = {"01_sldl_tbf_dumbbell_sl-rdl.mp4": ("sldl", 1),
+                "04_bridge_darebee_glute_bridge.mp4": ("bridge", 5),
+                "05_bridge_physioplus_test_1rep.mp4": ("bridge", 1),
+                "06_bridge_tbf_glute_bridge.mp4": ("bridge", 1)}
+    for name, (exercise, reps) in expected.items():
+        report = analyse_recording(cached_poses(realclip(name)))
+        assert (report.exercise, report.total_reps, report.good_reps) == (exercise, reps, reps), name
+
+
+def test_bent_stance_knee_injected_into_a_real_deadlift_is_caught() -> None:
+    recording = cached_poses(realclip("01_sldl_tbf_dumbbell_sl-rdl.mp4"))
+    clean = analyse_recording(recording)
+    assert clean.reps[0].good
+    rep = clean.reps[0].rep
+    image = recording.clean.image_px.copy()
+    # Stand on the right leg (the planted one in this clip): push its knee forward,
+    # which bends it about 25 degrees more at the bottom.
+    shift = 45.0 * _bump(recording.clean.t_s, rep.start_s, rep.end_s)
+    image[:, L.RIGHT_KNEE, 0] += shift * np.sign(image[:, L.RIGHT_KNEE, 0] - image[:, L.RIGHT_HIP, 0]).mean()
+    report = analyse_recording(_with_image(recording, image))
+    assert report.total_reps == 1
+    assert [f.code for f in report.reps[0].faults] == ["sldl.stance_knee_bend"]
+    assert report.good_reps == 0 and report.first_bad_rep == 1
+
+
+def test_incomplete_lockout_injected_into_rep_3_of_a_real_bridge_set_is_caught() -> None:
+    recording = cached_poses(realclip("04_bridge_darebee_glute_bridge.mp4"))
+    clean = analyse_recording(recording)
+    assert clean.total_reps == 5 and clean.good_reps == 5
+    rep = clean.reps[2].rep
+    image = recording.clean.image_px.copy()
+    torso = np.nanmedian(np.linalg.norm(image[:, L.LEFT_SHOULDER, :2] - image[:, L.LEFT_HIP, :2],
+                                        axis=1))
+    # Let the hips sag toward the floor at the top of rep 3 only.
+    sag = 0.3 * torso * _bump(recording.clean.t_s, rep.start_s - 0.3, rep.end_s + 0.3)
+    image[:, [L.LEFT_HIP, L.RIGHT_HIP], 1] += sag[:, None]
+    report = analyse_recording(_with_image(recording, image))
+    codes = [{f.code for f in r.faults} for r in report.reps]
+    assert report.total_reps == 5
+    assert codes[2] == {"bridge.incomplete_lockout"}
+    assert codes[:2] == [set(), set()]
+    assert report.good_reps == 2 and report.first_bad_rep == 3
+    assert report.reps[3].after_stop and report.reps[4].after_stop
+
+
+def test_other_exercises_are_not_graded() -> None:
+    for name in ("19_dl_tbf_kettlebell_deadlift.mp4", "23_sq_kaiakol_correct_010.mp4",
+                 "38_other_opencv_vtest_pedestrians.avi"):
+        report = analyse_recording(cached_poses(realclip(name)))
+        assert report.status == "ungradable" and report.exercise == "other", name
+        assert report.reason
+
+
+def _sample(name: str) -> Path:
+    path = SAMPLE_VIDEOS / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not in sample_videos/")
+    return path
+
+
+def test_analyse_json_has_the_report_fields() -> None:
+    import json
+
+    result = runner.invoke(app, ["analyse", str(_sample("sldl_side_good.mp4")), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert REQUIRED_FIELDS <= set(data)
+    assert data["schema"] == "formcheck.report/1" and data["status"] == "graded"
+    assert data["exercise"] == "sldl" and data["view"] == "side"
+    assert data["total_reps"] == 3 and data["good_reps"] == 3 and data["first_bad_rep"] is None
+    rep = data["reps"][0]
+    assert {"index", "start_s", "end_s", "good", "after_stop", "faults", "metrics"} <= set(rep)
+    assert {"reps", "start_s", "end_s", "rest_before_s"} <= set(data["sets"][0])
+    assert {"code", "reason"} <= set(data["skipped_checks"][0])
+
+
+def test_analyse_terminal_verdict_and_table() -> None:
+    result = runner.invoke(app, ["analyse", str(_sample("sldl_side_knee_breaks_rep3.mp4"))])
+    assert result.exit_code == 0, result.output
+    assert "2 good reps; the count stopped at rep 3" in result.output
+    assert "after the stop" in result.output
+    assert "skipped sldl.hip_opening" in result.output
+
+
+def test_clip_without_a_person_is_ungradable_exit_4(tmp_path: Path) -> None:
+    path = tmp_path / "empty.mp4"
+    rng = np.random.default_rng(0)
+    with VideoWriter(path, 320, 240, 10) as writer:
+        for _ in range(20):
+            writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
+    result = runner.invoke(app, ["analyse", str(path)])
+    assert result.exit_code == ExitCode.UNGRADABLE
+    assert "person was found in only 0% of frames" in result.output
+    json_result = runner.invoke(app, ["analyse", str(path), "--json"])
+    assert json_result.exit_code == ExitCode.UNGRADABLE
+    assert '"status": "ungradable"' in json_result.output

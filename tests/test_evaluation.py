@@ -1,0 +1,98 @@
+"""Scoring against labels, with a stand-in analyser (no model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from formcheck.errors import InputError
+from formcheck.evaluation import evaluate
+from formcheck.grading import Fault, GradedRep
+from formcheck.report import Report
+from formcheck.reps import Rep
+from formcheck.video import VideoInfo
+
+
+def _report(path: Path, exercise: str, reps: list[tuple[float, float, set[str]]]) -> Report:
+    graded = tuple(
+        GradedRep(Rep(i + 1, s, (s + e) / 2, e, 0.0, 50.0),
+                  tuple(Fault(c, 1.0, 0.0, "deg", s, c, "") for c in sorted(codes)), (), {})
+        for i, (s, e, codes) in enumerate(reps))
+    info = VideoInfo(str(path), 640, 480, 30.0, 10.0, 300, "h264")
+    if exercise == "other":
+        return Report("ungradable", info, "other", reason="not one of the two")
+    return Report("graded", info, exercise, view="side", reps=graded)
+
+
+def _labels(tmp_path: Path, clips: list[dict]) -> Path:
+    for clip in clips:
+        (tmp_path / clip["file"]).write_bytes(b"")
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"clips": clips}))
+    return path
+
+
+def test_scores_counts_and_faults(tmp_path: Path) -> None:
+    labels = _labels(tmp_path, [
+        {"file": "a.mp4", "exercise": "sldl", "total_reps": 3, "good_reps": 1, "first_bad_rep": 2,
+         "reps": [{"index": 1, "start_s": 0, "end_s": 3, "faults": []},
+                  {"index": 2, "start_s": 4, "end_s": 7,
+                   "faults": [{"code": "sldl.stance_knee_bend"}]},
+                  {"index": 3, "start_s": 8, "end_s": 11,
+                   "faults": [{"code": "sldl.rushed"}]}]},
+        {"file": "b.mp4", "exercise": "other"},
+        {"file": "c.mp4", "exercise": "bridge", "total_reps": None, "accept_total_reps": [0, 1],
+         "good_reps": None, "first_bad_rep": None},
+    ])
+    predictions = {
+        "a.mp4": _report(tmp_path / "a.mp4", "sldl", [
+            (0.2, 2.8, set()), (4.1, 6.9, {"sldl.stance_knee_bend", "sldl.hip_opening"}),
+            (8.0, 10.5, set())]),
+        "b.mp4": _report(tmp_path / "b.mp4", "other", []),
+        "c.mp4": _report(tmp_path / "c.mp4", "bridge", [(1.0, 3.0, set())]),
+    }
+    evaluation = evaluate(labels, lambda path, exercise: predictions[path.name])
+    summary = evaluation.summary()
+    assert summary["exercise_recognised"] == {"ok": 3, "of": 3, "rate": 1.0}
+    assert summary["rep_count_exact"] == {"ok": 2, "of": 2, "rate": 1.0}
+    assert summary["good_reps_exact"] == {"ok": 1, "of": 1, "rate": 1.0}
+    assert summary["other_not_graded"] == {"ok": 1, "of": 1, "rate": 1.0}
+    faults = evaluation.faults
+    assert (faults["sldl.stance_knee_bend"].tp, faults["sldl.stance_knee_bend"].fp) == (1, 0)
+    assert (faults["sldl.hip_opening"].fp, faults["sldl.rushed"].fn) == (1, 1)
+    assert faults["sldl.stance_knee_bend"].f1 == pytest.approx(1.0)
+    assert faults["sldl.rushed"].recall == 0.0
+    data = evaluation.to_dict()
+    assert data["schema"] == "formcheck.eval/1"
+    json.dumps(data)
+
+
+def test_forced_exercise_is_passed_and_not_scored(tmp_path: Path) -> None:
+    labels = _labels(tmp_path, [{"file": "r.mp4", "exercise": "sldl", "analyse_as": "sldl",
+                                 "total_reps": 1, "good_reps": 1, "first_bad_rep": None}])
+    seen = []
+
+    def analyse(path: Path, exercise: str) -> Report:
+        seen.append(exercise)
+        return _report(path, "sldl", [(0.0, 3.0, set())])
+
+    evaluation = evaluate(labels, analyse)
+    assert seen == ["sldl"]
+    assert evaluation.clips[0].exercise_ok is None
+    assert evaluation.clips[0].reps_exact is True
+
+
+def test_bad_labels_file_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "labels.json"
+    path.write_text('{"videos": []}')
+    with pytest.raises(InputError, match='expected a JSON object'):
+        evaluate(path, lambda p, e: _report(p, "sldl", []))
+
+
+def test_missing_clip_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"clips": [{"file": "gone.mp4", "exercise": "sldl"}]}))
+    with pytest.raises(InputError, match="gone.mp4 not found"):
+        evaluate(path, lambda p, e: _report(p, "sldl", []))

@@ -1,0 +1,62 @@
+"""Exercise and view recognition on synthetic series (no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.exercises import View
+from formcheck.recognition import recognise
+from tests.factories import (BridgeRep, HingeRep, Script, body, bridge_series, hinge_series,
+                             rear_hinge_series)
+
+
+def test_single_leg_hinge_from_the_side_is_a_deadlift() -> None:
+    result = recognise(body(hinge_series(Script([HingeRep()] * 2))))
+    assert (result.exercise, result.view) == ("sldl", View.SIDE)
+
+
+def test_lying_bridges_are_bridges_from_the_side_or_obliquely() -> None:
+    assert recognise(body(bridge_series(Script([BridgeRep()] * 2)))).exercise == "bridge"
+    oblique = recognise(body(bridge_series(Script([BridgeRep()] * 2), oblique=True)))
+    assert (oblique.exercise, oblique.view) == ("bridge", View.OBLIQUE)
+
+
+def test_two_footed_hinge_is_not_graded_and_says_why() -> None:
+    series = hinge_series(Script([HingeRep()] * 2))
+    # Put the free foot back on the floor beside the stance foot in every frame.
+    right_leg = series.image_px[:, [26, 28, 30, 32]]
+    series.image_px[:, [25, 27, 29, 31]] = right_leg + np.array([12.0, -4.0, 0.0])
+    result = recognise(body(series))
+    assert result.exercise == "other"
+    assert "both feet stayed on the floor" in result.seen
+    assert "two-legged deadlift" in result.seen
+
+
+def test_squat_is_not_graded() -> None:
+    # Deep knee bends with the trunk upright: the deadlift figure with a bent stance knee
+    # and no hinge.
+    series = hinge_series(Script([HingeRep(depth_deg=10, knee_flexion_deg=110)] * 2))
+    series.image_px[:, [25, 27, 29, 31]] = series.image_px[:, [26, 28, 30, 32]]
+    result = recognise(body(series))
+    assert result.exercise == "other"
+    assert "squat" in result.seen
+
+
+def test_rear_hinge_with_the_free_leg_toward_the_camera_is_a_deadlift() -> None:
+    result = recognise(body(rear_hinge_series(Script([HingeRep()] * 2))))
+    assert (result.exercise, result.view) == ("sldl", View.REAR)
+
+
+def test_rear_hinge_on_both_feet_asks_for_the_exercise_to_be_named() -> None:
+    series = rear_hinge_series(Script([HingeRep()] * 2))
+    # Both legs full length, both feet on the floor.
+    series.image_px[:, [25, 27, 29, 31], :2] = series.image_px[:, [26, 28, 30, 32], :2] - [70.0, 0.0]
+    result = recognise(body(series))
+    assert result.exercise == "other"
+    assert "--exercise sldl" in result.seen
+
+
+def test_standing_still_is_not_graded() -> None:
+    result = recognise(body(hinge_series(Script([], lead_s=5.0))))
+    assert result.exercise == "other"
+    assert "no hip hinge" in result.seen
