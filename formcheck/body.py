@@ -125,4 +125,4 @@ class BodySignals:
         """Mean visibility of ``landmarks`` over ``frames`` (0 when there are none)."""
         if frames.size == 0:
             return 0.0
-        return float(np.nanmean(self.visibility[np.ix_(frames, list(landmarks))]))
+        return float(np.nanmean(self.visibility[np.ix_(frames, np.array(landmarks))]))

@@ -10,18 +10,19 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import Enum, StrEnum
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError, UsageError
 from formcheck.analyse import analyse_video
-from formcheck.errors import ExitCode
+from formcheck.errors import ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
@@ -49,7 +50,8 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except FormcheckError as exc:
-            stderr.print(f"[bold red]formcheck:[/] {exc}", highlight=False, soft_wrap=True)
+            stderr.print(f"[bold red]formcheck:[/] {escape(str(exc))}", highlight=False,
+                         soft_wrap=True)
             raise typer.Exit(int(exc.exit_code)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -119,7 +121,7 @@ def pose(
         )
 
 
-class ExerciseChoice(str, Enum):
+class ExerciseChoice(StrEnum):
     auto = "auto"
     sldl = "sldl"
     bridge = "bridge"
@@ -173,6 +175,26 @@ def eval_(
         sys.stdout.write("\n")
     else:
         print_evaluation(evaluation, Console())
+
+
+@app.command()
+@reports_errors
+def render(
+    specs: Annotated[list[Path], typer.Argument(help="Clip spec files (.json).", exists=True,
+                                                dir_okay=False, readable=True)],
+    output: Annotated[Path, typer.Option("--output", "-o", file_okay=False,
+                                         help="Folder for the clips and labels.json.")],
+) -> None:
+    """Render synthetic clips with exact labels from specs (needs the \\[render] extra)."""
+    missing = [name for name in ("torch", "anny", "pyrender") if find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"rendering needs the render extra ({', '.join(missing)} missing): pip install"
+            " torch==2.13.0 && pip install -e '.[render]'")
+    from formcheck.synth import render_clips
+
+    labels = render_clips(sorted(specs), output)
+    stderr.print(f"{len(specs)} clip(s) rendered -> {labels}", highlight=False)
 
 
 def main() -> None:

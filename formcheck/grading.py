@@ -77,7 +77,8 @@ def skipped(checks: tuple[Check, ...], view: View) -> list[tuple[str, str]]:
     for check in checks:
         if check.code not in usable and check.code not in out:
             label = check.code.split(".", 1)[1].replace("_", " ")
-            out[check.code] = f"{label}: needs {check.needs}; this clip is filmed from the {view.value}"
+            out[check.code] = (f"{label}: needs {check.needs}; this clip is filmed from the"
+                               f" {view.value}")
     return list(out.items())
 
 

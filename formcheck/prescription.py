@@ -41,7 +41,8 @@ def advice(good_reps_per_set: list[int], rests_s: list[float],
         return "No reps were counted."
     best = max(good_reps_per_set)
     sets = len(good_reps_per_set)
-    done = f"{sets} set{'s' if sets != 1 else ''} of {', '.join(map(str, good_reps_per_set))} good reps"
+    counts = ", ".join(map(str, good_reps_per_set))
+    done = f"{sets} set{'s' if sets != 1 else ''} of {counts} good reps"
     if best == 0:
         step = ("No rep had good form yet: work on one good rep at a time; quality before"
                 " quantity.")

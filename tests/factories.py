@@ -134,7 +134,8 @@ def hinge_points(phase: float, rep: HingeRep | None, t: float, spans) -> dict[in
     return {
         L.RIGHT_SHOULDER: shoulder, L.LEFT_SHOULDER: shoulder,
         L.RIGHT_ELBOW: shoulder + np.array([0, 60.0]), L.LEFT_ELBOW: shoulder + np.array([0, 60.0]),
-        L.RIGHT_WRIST: shoulder + np.array([0, 110.0]), L.LEFT_WRIST: shoulder + np.array([0, 110.0]),
+        L.RIGHT_WRIST: shoulder + np.array([0, 110.0]),
+        L.LEFT_WRIST: shoulder + np.array([0, 110.0]),
         L.RIGHT_HIP: hip, L.LEFT_HIP: hip,
         L.RIGHT_KNEE: knee, L.LEFT_KNEE: free_knee,
         L.RIGHT_ANKLE: ankle, L.LEFT_ANKLE: free_ankle,

@@ -87,12 +87,12 @@ def test_forced_exercise_is_passed_and_not_scored(tmp_path: Path) -> None:
 def test_bad_labels_file_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "labels.json"
     path.write_text('{"videos": []}')
-    with pytest.raises(InputError, match='expected a JSON object'):
+    with pytest.raises(InputError, match=r"expected a JSON object"):
         evaluate(path, lambda p, e: _report(p, "sldl", []))
 
 
 def test_missing_clip_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "labels.json"
     path.write_text(json.dumps({"clips": [{"file": "gone.mp4", "exercise": "sldl"}]}))
-    with pytest.raises(InputError, match="gone.mp4 not found"):
+    with pytest.raises(InputError, match=r"gone\.mp4 not found"):
         evaluate(path, lambda p, e: _report(p, "sldl", []))

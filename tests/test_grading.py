@@ -27,7 +27,8 @@ def _tally(bad_at: set[int], n: int = 5, gaps: dict[int, float] | None = None) -
 
 @pytest.mark.parametrize(("bad_at", "good", "first_bad"),
                          [({1}, 0, 1), ({3}, 2, 3), ({5}, 4, 5), (set(), 5, None), ({2, 4}, 1, 2)])
-def test_count_stops_at_the_first_bad_rep(bad_at: set[int], good: int, first_bad: int | None) -> None:
+def test_count_stops_at_the_first_bad_rep(bad_at: set[int], good: int,
+                                          first_bad: int | None) -> None:
     tally = _tally(bad_at)
     assert tally.good_reps == good
     assert tally.first_bad == first_bad

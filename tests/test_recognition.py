@@ -6,8 +6,15 @@ import numpy as np
 
 from formcheck.exercises import View
 from formcheck.recognition import recognise
-from tests.factories import (BridgeRep, HingeRep, Script, body, bridge_series, hinge_series,
-                             rear_hinge_series)
+from tests.factories import (
+    BridgeRep,
+    HingeRep,
+    Script,
+    body,
+    bridge_series,
+    hinge_series,
+    rear_hinge_series,
+)
 
 
 def test_single_leg_hinge_from_the_side_is_a_deadlift() -> None:
@@ -50,7 +57,8 @@ def test_rear_hinge_with_the_free_leg_toward_the_camera_is_a_deadlift() -> None:
 def test_rear_hinge_on_both_feet_asks_for_the_exercise_to_be_named() -> None:
     series = rear_hinge_series(Script([HingeRep()] * 2))
     # Both legs full length, both feet on the floor.
-    series.image_px[:, [25, 27, 29, 31], :2] = series.image_px[:, [26, 28, 30, 32], :2] - [70.0, 0.0]
+    right_leg = series.image_px[:, [26, 28, 30, 32], :2]
+    series.image_px[:, [25, 27, 29, 31], :2] = right_leg - [70.0, 0.0]
     result = recognise(body(series))
     assert result.exercise == "other"
     assert "--exercise sldl" in result.seen

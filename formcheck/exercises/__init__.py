@@ -15,7 +15,8 @@ def get_exercise(name: str) -> Exercise:
     try:
         return EXERCISES[name]
     except KeyError:
-        raise UsageError(f"unknown exercise {name!r}: choose one of {', '.join(EXERCISES)}") from None
+        known = ", ".join(EXERCISES)
+        raise UsageError(f"unknown exercise {name!r}: choose one of {known}") from None
 
 
 __all__ = ["EXERCISES", "Check", "Exercise", "Measurement", "Setup", "View", "get_exercise"]

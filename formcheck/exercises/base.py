@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -14,7 +14,7 @@ from formcheck.body import BodySignals
 from formcheck.reps import Rep, RepSettings
 
 
-class View(str, Enum):
+class View(StrEnum):
     """Where the camera stands relative to the person."""
 
     SIDE = "side"

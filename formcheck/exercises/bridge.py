@@ -143,8 +143,8 @@ def _side_weights(body: BodySignals, setup: Setup) -> np.ndarray:
         weights = np.zeros((len(body), 2))
         weights[:, setup.working_side] = 1.0
         return weights
-    vis = body.visibility[:, [HIP[0], KNEE[0]]].mean(axis=1), body.visibility[:, [HIP[1], KNEE[1]]].mean(axis=1)
-    weights = np.stack(vis, axis=1) + 1e-6
+    weights = np.stack([body.visibility[:, [HIP[side], KNEE[side]]].mean(axis=1)
+                        for side in (0, 1)], axis=1) + 1e-6
     return weights / weights.sum(axis=1, keepdims=True)
 
 
@@ -213,7 +213,7 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         body.side_visibility(tuple(lm for s in sides for lm in (SHOULDER[s], HIP[s], KNEE[s])),
                              top))
 
-    knee = np.nanmean(body.knee_angle_img_deg[np.ix_(at_top, list(sides))], axis=1)
+    knee = np.nanmean(body.knee_angle_img_deg[np.ix_(at_top, np.array(sides))], axis=1)
     out["knee_angle_top_deg"] = Measurement(
         float(np.nanmedian(knee)), float(t[peak]),
         body.side_visibility(tuple(lm for s in sides for lm in (HIP[s], KNEE[s], ANKLE[s])), top))
@@ -221,7 +221,8 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
     change = np.abs(body.hip_tilt_img_deg[top] - body.hip_tilt_img_deg[start])
     if np.isfinite(change).any():
         out["pelvis_tilt_change_img_deg"] = Measurement(
-            float(np.nanmedian(change)), float(t[peak]), body.side_visibility((*SHOULDER, *HIP), top))
+            float(np.nanmedian(change)), float(t[peak]),
+            body.side_visibility((*SHOULDER, *HIP), top))
 
     img = body.image_px
     knee_width = np.abs(img[top, KNEE[0], 0] - img[top, KNEE[1], 0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from formcheck.evaluation import Evaluation
@@ -15,9 +16,9 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 def print_report(report: Report, console: Console) -> None:
     """The verdict, the per-rep table, skipped checks and advice."""
-    console.print(f"[bold]{report.video.path}[/]", highlight=False)
+    console.print(f"[bold]{escape(report.video.path)}[/]", highlight=False)
     if not report.graded:
-        console.print(f"[yellow]Not graded:[/] {report.reason}", highlight=False)
+        console.print(f"[yellow]Not graded:[/] {escape(report.reason or '')}", highlight=False)
         return
     variant = f" ({report.variant.replace('_', '-')})" if report.variant else ""
     console.print(f"{report.exercise_title}{variant}, filmed from the {report.view}",
@@ -29,10 +30,7 @@ def print_report(report: Report, console: Console) -> None:
         for column in ("rep", "set", "time (s)", "verdict", "notes"):
             table.add_column(column)
         for i, graded in enumerate(report.reps, start=1):
-            if graded.good:
-                verdict = "[green]good[/]"
-            else:
-                verdict = "[red]bad[/]"
+            verdict = "[green]good[/]" if graded.good else "[red]bad[/]"
             if graded.after_stop:
                 verdict += " [dim](after the stop)[/]"
             notes = "; ".join(f.message for f in graded.faults)
