@@ -1,0 +1,52 @@
+"""Regression guard: `formcheck eval sample_videos/labels.json` must not fall below the
+floor committed in tests/sample_videos_floor.json (rep counts exact, fault F1 floors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from formcheck.analyse import analyse_recording
+from formcheck.evaluation import Evaluation, evaluate
+from formcheck.report import Report
+from tests.conftest import ROOT, SAMPLE_VIDEOS, cached_poses
+
+pytestmark = pytest.mark.model
+FLOOR = json.loads((ROOT / "tests" / "sample_videos_floor.json").read_text())
+LABELS = SAMPLE_VIDEOS / "labels.json"
+
+
+@pytest.fixture(scope="module")
+def evaluation() -> Evaluation:
+    # What `formcheck eval` does, with the poses cached so other tests can share them.
+    def analyse(path: Path, exercise: str) -> Report:
+        return analyse_recording(cached_poses(path), exercise)
+
+    return evaluate(LABELS, analyse)
+
+
+def test_every_rep_count_is_exact(evaluation: Evaluation) -> None:
+    wrong = [(c.file, c.total_reps, c.label_total_reps) for c in evaluation.clips
+             if c.reps_exact is False]
+    assert wrong == []
+
+
+def test_exercise_recognition_and_good_rep_counts(evaluation: Evaluation) -> None:
+    summary = evaluation.summary()
+    assert summary["exercise_recognised"]["rate"] >= FLOOR["exercise_recognised"]
+    assert summary["good_reps_exact"]["rate"] >= FLOOR["good_reps_exact"]
+    assert summary["clean_clips_with_a_fault"]["ok"] == 0
+
+
+@pytest.mark.parametrize("code", sorted(FLOOR["fault_f1"]))
+def test_fault_f1_floor(evaluation: Evaluation, code: str) -> None:
+    f1 = evaluation.faults[code].f1
+    assert f1 is not None and f1 >= FLOOR["fault_f1"][code], (code, f1)
+
+
+def test_the_person_is_found_in_95_percent_of_frames() -> None:
+    for clip in json.loads(LABELS.read_text())["clips"]:
+        rate = cached_poses(SAMPLE_VIDEOS / clip["file"]).clean.detection_rate
+        assert rate >= 0.95, (clip["file"], rate)
