@@ -91,16 +91,7 @@ def grade_body(exercise: Exercise, body: BodySignals, view: View, video: VideoIn
     for i, rep in enumerate(reps):
         tally.add(grade_rep(exercise, body, rep, setup, tuple(reps[:i])))
     skipped_checks = skipped(exercise.checks, view)
-    views_wanted = {v for check in exercise.checks for v in check.views
-                    if check.code in dict(skipped_checks)}
-    filming = tuple(f"For {code.split('.', 1)[1].replace('_', ' ')}: "
-                    f"{exercise.filming_advice[v]}"
-                    for code, _ in skipped_checks
-                    for v in [next((w for w in sorted(views_wanted, key=lambda w: w.value)
-                                    if w in exercise.filming_advice and any(
-                                        c.code == code and w in c.views
-                                        for c in exercise.checks)), None)]
-                    if v is not None)
+    filming = tuple(_filming_advice(exercise, code) for code, _ in skipped_checks)
     sets = tally.sets()
     return Report(
         status="graded",
@@ -117,6 +108,16 @@ def grade_body(exercise: Exercise, body: BodySignals, view: View, video: VideoIn
                             [s.rest_before_s for s in sets if s.rest_before_s is not None]),
         detection_rate=detection_rate,
     )
+
+
+def _filming_advice(exercise: Exercise, code: str) -> str:
+    """How to film so that the check ``code`` can be made."""
+    views = [v for v in View if any(c.code == code and v in c.views for c in exercise.checks)]
+    advised = next((v for v in views if v in exercise.filming_advice), None)
+    label = code.split(".", 1)[1].replace("_", " ")
+    if advised is None:
+        return f"For {label}: film from the {' or '.join(v.value for v in views)}"
+    return f"For {label}: {exercise.filming_advice[advised]}"
 
 
 def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,

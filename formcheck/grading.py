@@ -8,6 +8,7 @@ into sets and marks where the count stopped.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from formcheck.body import BodySignals
@@ -107,6 +108,17 @@ def grade_rep(exercise: Exercise, body: BodySignals, rep: Rep, setup: Setup,
     )
 
 
+def first_bad_rep(reps: Sequence[GradedRep]) -> int | None:
+    """1-based index of the first bad rep, or None when all are good."""
+    return next((i + 1 for i, r in enumerate(reps) if not r.good), None)
+
+
+def good_before_stop(reps: Sequence[GradedRep]) -> int:
+    """Good reps before the first bad one: the count that stops."""
+    first_bad = first_bad_rep(reps)
+    return len(reps) if first_bad is None else first_bad - 1
+
+
 @dataclass(frozen=True)
 class SetSummary:
     """One set: its reps, when it ran, and the rest before it."""
@@ -132,13 +144,12 @@ class Tally:
     @property
     def first_bad(self) -> int | None:
         """1-based index of the first bad rep, or None."""
-        return next((i + 1 for i, r in enumerate(self.reps) if not r.good), None)
+        return first_bad_rep(self.reps)
 
     @property
     def good_reps(self) -> int:
         """Good reps before the first bad one."""
-        first_bad = self.first_bad
-        return len(self.reps) if first_bad is None else first_bad - 1
+        return good_before_stop(self.reps)
 
     def add(self, graded: GradedRep) -> GradedRep:
         """Record a rep; returns it with its set and after-stop mark."""
@@ -156,11 +167,7 @@ class Tally:
         out: list[SetSummary] = []
         for index in sorted({r.set_index for r in self.reps}):
             members = [r for r in self.reps if r.set_index == index]
-            good = 0
-            for r in members:
-                if not r.good:
-                    break
-                good += 1
+            good = good_before_stop(members)
             rest = members[0].rep.start_s - out[-1].end_s if out else None
             out.append(SetSummary(index, len(members), good, members[0].rep.start_s,
                                   members[-1].rep.end_s, rest))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from formcheck.grading import GradedRep, SetSummary
+from formcheck.grading import GradedRep, SetSummary, first_bad_rep, good_before_stop
 from formcheck.video import VideoInfo
 
 SCHEMA = "formcheck.report/1"
@@ -60,12 +60,11 @@ class Report:
 
     @property
     def first_bad_rep(self) -> int | None:
-        return next((i + 1 for i, r in enumerate(self.reps) if not r.good), None)
+        return first_bad_rep(self.reps)
 
     @property
     def good_reps(self) -> int:
-        first_bad = self.first_bad_rep
-        return self.total_reps if first_bad is None else first_bad - 1
+        return good_before_stop(self.reps)
 
     @property
     def verdict(self) -> str:
