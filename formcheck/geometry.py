@@ -30,10 +30,10 @@ WORLD_UP = np.array([0.0, -1.0, 0.0])
 
 
 def line_tilt_deg(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Tilt of the line left->right from the image horizontal, degrees in (-90, 90].
+    """Tilt of the line through two points from the image horizontal, deg in (-90, 90].
 
-    Positive when ``right`` is higher in the image than ``left`` (image y points down).
-    The sign ignores which of the two is on the left of the picture.
+    Positive when the line rises toward the right of the picture (image y points down),
+    whichever of the two points is on the left.
     """
     d = right[..., :2] - left[..., :2]
     dx = np.where(d[..., 0] < 0, -d[..., 0], d[..., 0])
