@@ -70,6 +70,12 @@ def progress_bar(label: str, *, quiet: bool) -> Iterator[ProgressCallback | None
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
+def _stdout_console() -> Console:
+    """The console for results: the terminal's width, or wide when piped to a file."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"formcheck {__version__}")
@@ -149,7 +155,7 @@ def analyse(
         json.dump(report.to_dict(), sys.stdout)
         sys.stdout.write("\n")
     else:
-        print_report(report, Console())
+        print_report(report, _stdout_console())
     if not report.graded:
         raise typer.Exit(int(ExitCode.UNGRADABLE))
 
@@ -174,7 +180,7 @@ def eval_(
         json.dump(evaluation.to_dict(), sys.stdout)
         sys.stdout.write("\n")
     else:
-        print_evaluation(evaluation, Console())
+        print_evaluation(evaluation, _stdout_console())
 
 
 @app.command()

@@ -41,8 +41,9 @@ def advice(good_reps_per_set: list[int], rests_s: list[float],
         return "No reps were counted."
     best = max(good_reps_per_set)
     sets = len(good_reps_per_set)
-    counts = ", ".join(map(str, good_reps_per_set))
-    done = f"{sets} set{'s' if sets != 1 else ''} of {counts} good reps"
+    counts = [str(n) for n in good_reps_per_set]
+    listed = counts[0] if sets == 1 else ", ".join(counts[:-1]) + " and " + counts[-1]
+    done = f"{sets} set{'s' if sets != 1 else ''} with {listed} good reps"
     if best == 0:
         step = ("No rep had good form yet: work on one good rep at a time; quality before"
                 " quantity.")

@@ -45,8 +45,8 @@ def print_report(report: Report, console: Console) -> None:
             rest = f", after {s.rest_before_s:.0f} s rest" if s.rest_before_s else ""
             console.print(f"Set {s.index}: {s.reps} reps, {s.good_reps} good before the first"
                           f" bad one{rest}", highlight=False)
-    for code, reason in report.skipped_checks:
-        console.print(f"[dim]skipped {code}: {reason}[/]", highlight=False)
+    for _, reason in report.skipped_checks:
+        console.print(f"[dim]Skipped {reason}[/]", highlight=False)
     for line in report.filming_advice:
         console.print(f"[dim]Next time: {line}[/]", highlight=False)
     if report.prescription:
