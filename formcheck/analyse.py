@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.body import BodySignals
-from formcheck.errors import UngradableError
 from formcheck.exercises import EXERCISES, Exercise, Setup, View, get_exercise
 from formcheck.exercises.bridge import working_side
 from formcheck.grading import Tally, grade_rep, skipped
@@ -126,9 +125,3 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
     recording = extract_poses(path, model=model, on_progress=on_progress)
     return analyse_recording(recording, exercise)
 
-
-def require_graded(report: Report) -> Report:
-    """Raise :class:`UngradableError` for an ungradable report (for callers that need a grade)."""
-    if not report.graded:
-        raise UngradableError(report.reason or "the clip could not be graded")
-    return report

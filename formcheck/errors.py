@@ -40,12 +40,6 @@ class InputError(FormcheckError):
     exit_code = ExitCode.BAD_INPUT
 
 
-class UngradableError(FormcheckError):
-    """The clip was read but cannot be graded (no person, not one of the exercises...)."""
-
-    exit_code = ExitCode.UNGRADABLE
-
-
 class ModelError(FormcheckError):
     """The pose model file is missing, corrupt or cannot be loaded."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from formcheck.grading import GradedRep, SetSummary, first_bad_rep, good_before_stop
@@ -48,7 +48,6 @@ class Report:
     filming_advice: tuple[str, ...] = ()
     prescription: str = ""
     detection_rate: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def graded(self) -> bool:
@@ -133,5 +132,4 @@ class Report:
             "filming_advice": list(self.filming_advice),
             "prescription": self.prescription,
             "detection_rate": _r(self.detection_rate),
-            **self.extra,
         }
