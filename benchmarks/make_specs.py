@@ -236,9 +236,8 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
+    # Overwrites the generated specs; leaves any other spec in the folder (added by hand) alone.
     SPEC_DIR.mkdir(parents=True, exist_ok=True)
-    for old in SPEC_DIR.glob("*.json"):
-        old.unlink()
     clips = build()
     for name, spec in clips.items():
         (SPEC_DIR / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")

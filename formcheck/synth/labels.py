@@ -118,6 +118,9 @@ def relative_path(path: Path, start: Path) -> str:
 def update_labels(labels_path: Path, entries: list[dict[str, Any]]) -> Path:
     """Write ``entries`` into labels.json, replacing clips with the same ``file``.
 
+    Keys that a replaced entry has and the new one lacks (hand annotations such as
+    ``analyse_as``) are carried over, so re-rendering a clip keeps them.
+
     Raises:
         SpecError: an existing labels.json is not valid JSON or has no ``clips`` list.
     """
@@ -133,8 +136,13 @@ def update_labels(labels_path: Path, entries: list[dict[str, Any]]) -> Path:
         if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
             raise SpecError(f"{labels_path}: existing labels have no 'clips' list")
         clips = data["clips"]
+    previous = {c.get("file"): c for c in clips}
+    merged = []
+    for entry in entries:
+        old = previous.get(entry["file"], {})
+        merged.append({**entry, **{k: v for k, v in old.items() if k not in entry}})
     replaced = {e["file"] for e in entries}
-    clips = [c for c in clips if c.get("file") not in replaced] + entries
+    clips = [c for c in clips if c.get("file") not in replaced] + merged
     clips.sort(key=lambda c: str(c.get("file")))
     tmp = labels_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"clips": clips}, indent=1) + "\n", encoding="utf-8")

@@ -78,3 +78,15 @@ def test_update_labels_replaces_same_file(tmp_path: Path) -> None:
     clips = json.loads(path.read_text())["clips"]
     assert [c["file"] for c in clips] == ["a.mp4", "b.mp4"]
     assert clips[0]["first_bad_rep"] == 1
+
+
+def test_update_labels_keeps_hand_annotations(tmp_path: Path) -> None:
+    path = tmp_path / "labels.json"
+    update_labels(path, [clip_label("a.mp4", "sldl", "double", "rear", _reps("."), [], "")])
+    data = json.loads(path.read_text())
+    data["clips"][0]["analyse_as"] = "sldl"
+    path.write_text(json.dumps(data))
+    update_labels(path, [clip_label("a.mp4", "sldl", "double", "rear", _reps(".x"), [], "")])
+    clip = json.loads(path.read_text())["clips"][0]
+    assert clip["analyse_as"] == "sldl"
+    assert clip["total_reps"] == 2
