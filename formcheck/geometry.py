@@ -41,6 +41,12 @@ def line_tilt_deg(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(dy, dx))
 
 
+def angle_change_deg(after: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Change between two line tilts, deg in [-90, 90): a line has no direction, so a
+    tilt of 89 degrees and one of -89 are 2 degrees apart, not 178."""
+    return (np.asarray(after) - np.asarray(before) + 90.0) % 180.0 - 90.0
+
+
 def signed_side(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Signed distance of ``p`` from the line a->b in 2-D (positive to the left of a->b)."""
     ab, ap = b[..., :2] - a[..., :2], p[..., :2] - a[..., :2]

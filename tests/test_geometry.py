@@ -60,3 +60,10 @@ def test_known_angles() -> None:
 
 def test_missing_points_give_nan() -> None:
     assert math.isnan(float(angle_deg(np.array([np.nan, 0]), np.zeros(2), np.ones(2))))
+
+
+def test_tilt_change_wraps_around_the_vertical() -> None:
+    from formcheck.geometry import angle_change_deg
+
+    assert float(angle_change_deg(np.array(-89.0), np.array(89.0))) == 2.0
+    assert float(angle_change_deg(np.array(10.0), np.array(-5.0))) == 15.0

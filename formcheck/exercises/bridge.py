@@ -17,7 +17,7 @@ import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises.base import Check, Exercise, Measurement, Setup, View
-from formcheck.geometry import angle_deg, signed_side
+from formcheck.geometry import angle_change_deg, angle_deg, signed_side
 from formcheck.reps import Rep, RepSettings
 
 SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
@@ -213,12 +213,14 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         body.side_visibility(tuple(lm for s in sides for lm in (SHOULDER[s], HIP[s], KNEE[s])),
                              top))
 
-    knee = np.nanmean(body.knee_angle_img_deg[np.ix_(at_top, np.array(sides))], axis=1)
+    # The working knee; when both legs work, the more bent one (in a single-leg bridge
+    # that the variant check missed, the straight free leg must not count).
+    knee = np.nanmin(body.knee_angle_img_deg[np.ix_(at_top, np.array(sides))], axis=1)
     out["knee_angle_top_deg"] = Measurement(
         float(np.nanmedian(knee)), float(t[peak]),
         body.side_visibility(tuple(lm for s in sides for lm in (HIP[s], KNEE[s], ANKLE[s])), top))
 
-    change = np.abs(body.hip_tilt_img_deg[top] - body.hip_tilt_img_deg[start])
+    change = np.abs(angle_change_deg(body.hip_tilt_img_deg[top], body.hip_tilt_img_deg[start]))
     if np.isfinite(change).any():
         out["pelvis_tilt_change_img_deg"] = Measurement(
             float(np.nanmedian(change)), float(t[peak]),

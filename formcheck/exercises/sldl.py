@@ -16,7 +16,7 @@ import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises.base import Check, Exercise, Measurement, Setup, View
-from formcheck.geometry import angle_deg
+from formcheck.geometry import angle_change_deg, angle_deg
 from formcheck.reps import Rep, RepSettings
 
 SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
@@ -198,7 +198,8 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
             body.side_visibility((HIP[stance], KNEE[stance], ANKLE[stance]), bottom))
 
     start = frames[0] if frames.size else peak
-    tilt_change = np.abs(body.hip_tilt_img_deg[bottom] - body.hip_tilt_img_deg[start])
+    tilt_change = np.abs(angle_change_deg(body.hip_tilt_img_deg[bottom],
+                                          body.hip_tilt_img_deg[start]))
     if np.isfinite(tilt_change).any():
         i = bottom[int(np.nanargmax(tilt_change))]
         out["pelvis_rotation_img_deg"] = Measurement(
