@@ -46,6 +46,8 @@ class BodySignals:
             near 180 with the hips lifted above the knees.
         ankle_height: ``(T, 2)`` each ankle's height above the lower ankle, torso lengths.
         shoulder_width_ratio: Shoulder-to-shoulder distance over torso length in the image.
+        shoulder_yaw_world_deg: How far the shoulder line turns away from the picture
+            plane, from world landmarks, deg: 0 facing the camera or facing away, 90 side on.
         leg_length_ratio: Shorter over longer hip-to-ankle distance in the image; well
             under 1 when one leg points toward or away from the camera.
         hip_tilt_img_deg: Tilt of the hip line from the image horizontal, deg.
@@ -64,6 +66,7 @@ class BodySignals:
     thigh_rise_img_deg: np.ndarray
     ankle_height: np.ndarray
     shoulder_width_ratio: np.ndarray
+    shoulder_yaw_world_deg: np.ndarray
     leg_length_ratio: np.ndarray
     hip_tilt_img_deg: np.ndarray
     visibility: np.ndarray
@@ -105,6 +108,9 @@ class BodySignals:
             ankle_height=ankle_height,
             shoulder_width_ratio=np.linalg.norm(img[:, SHOULDER[0]] - img[:, SHOULDER[1]],
                                                 axis=1) / torso,
+            shoulder_yaw_world_deg=np.degrees(np.arctan2(
+                np.abs(world[:, SHOULDER[0], 2] - world[:, SHOULDER[1], 2]),
+                np.abs(world[:, SHOULDER[0], 0] - world[:, SHOULDER[1], 0]))),
             leg_length_ratio=np.nanmin(legs, axis=1) / np.nanmax(legs, axis=1),
             hip_tilt_img_deg=line_tilt_deg(img[:, HIP[0]], img[:, HIP[1]]),
             visibility=series.visibility.astype(np.float64),

@@ -30,8 +30,10 @@ FREE_FOOT_HEIGHT = 0.5
 SHORT_LEG_RATIO = 0.6
 #: Knee flexion (deg) beyond which the bend is a squat or lunge rather than a hinge.
 DEEP_KNEE_FLEXION = 75.0
-#: Shoulder width over torso length: below SIDE it is a side view; above FRONTAL, front/rear.
-STANDING_SIDE, STANDING_FRONTAL = 0.4, 0.6
+#: Standing, the shoulder line's yaw (deg, 0 facing the camera or away, 90 side on): at or
+#: above SIDE a side view, below FRONTAL front or rear, oblique between. On rendered clips
+#: frontal views read 2-7 degrees, 45-degree views 27-52, side views 73-89.
+STANDING_SIDE_YAW_DEG, STANDING_FRONTAL_YAW_DEG = 65.0, 15.0
 LYING_SIDE = 0.4
 #: Lying trunk angle in the picture (deg from vertical): above SIDE a side view (with
 #: narrow shoulders), below END_ON the camera is at the feet or the head.
@@ -59,10 +61,10 @@ def _share(mask: np.ndarray, detected: np.ndarray) -> float:
 
 def standing_view(body: BodySignals, frames: np.ndarray) -> View:
     """Side, oblique, front or rear, from upright frames."""
-    ratio = float(np.nanmedian(body.shoulder_width_ratio[frames]))
-    if ratio < STANDING_SIDE:
+    yaw = float(np.nanmedian(body.shoulder_yaw_world_deg[frames]))
+    if yaw >= STANDING_SIDE_YAW_DEG:
         return View.SIDE
-    if ratio < STANDING_FRONTAL:
+    if yaw >= STANDING_FRONTAL_YAW_DEG:
         return View.OBLIQUE
     # Facing the camera, the person's left shoulder is on the right of the picture.
     left_x = body.image_px[frames, SHOULDER[0], 0]

@@ -35,8 +35,9 @@ def _smooth_step(u: np.ndarray) -> np.ndarray:
 
 
 def _sample(t_s: float, points: dict[int, np.ndarray], offset: np.ndarray,
-            visibility: float = 0.95) -> PoseSample:
-    """Build a sample; the person's left side is drawn at ``points + offset``."""
+            visibility: float = 0.95, depth_m: float = 0.0) -> PoseSample:
+    """Build a sample; the person's left side is drawn at ``points + offset`` and lies
+    ``depth_m`` further from the camera than the right side."""
     image = np.zeros((33, 3), np.float32)
     head = (points[L.LEFT_SHOULDER] + points[L.RIGHT_SHOULDER]) / 2 + np.array([0.0, -40.0])
     image[:, :2] = head
@@ -48,6 +49,9 @@ def _sample(t_s: float, points: dict[int, np.ndarray], offset: np.ndarray,
     hips = (image[L.LEFT_HIP, :2] + image[L.RIGHT_HIP, :2]) / 2
     world = np.zeros((33, 3), np.float32)
     world[:, :2] = (image[:, :2] - hips) / PX_PER_M
+    for index in range(33):
+        if L(index).name.startswith("LEFT"):
+            world[index, 2] = depth_m
     return PoseSample(t_s, image, world, np.full(33, visibility, np.float32),
                       np.full(33, 0.99, np.float32), detected=True)
 
@@ -152,7 +156,7 @@ def hinge_series(script: Script, *, depth_offset_px: float = 12.0) -> PoseSeries
     for t in times:
         phase, rep = _phase(float(t), spans)
         samples.append(_sample(float(t), hinge_points(phase, rep, float(t), spans),
-                               np.array([depth_offset_px, -4.0])))
+                               np.array([depth_offset_px, -4.0]), depth_m=0.35))
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 
