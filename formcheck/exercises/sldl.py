@@ -20,7 +20,9 @@ from formcheck.geometry import angle_change_deg, angle_deg
 from formcheck.reps import Rep, RepSettings
 
 SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
-FRONTAL = frozenset({View.FRONT, View.REAR})
+#: Seen from the front, the head and hanging arms hide the stance knee and the free leg
+#: points away (RENDERING-NOTES: visible from the rear only).
+REAR_ONLY = frozenset({View.REAR})
 ALL_VIEWS = frozenset(View)
 
 #: Free ankle below this height above the stance ankle counts as touching down, torso lengths.
@@ -54,7 +56,7 @@ CHECKS: tuple[Check, ...] = (
         unit="deg",
         fault_when="above",
         limit=7.0,
-        views=FRONTAL,
+        views=REAR_ONLY,
         cue="keep the hips square to the floor: point the free leg's toes down",
         describe="your hips opened {value:.0f} degrees",
         source=(
@@ -117,7 +119,7 @@ CHECKS: tuple[Check, ...] = (
         unit="deg",
         fault_when="above",
         limit=10.0,
-        views=FRONTAL,
+        views=REAR_ONLY,
         cue="keep the stance knee over the middle of the foot: do not let it cave in",
         describe="your stance knee caved in {value:.0f} degrees",
         source=(
