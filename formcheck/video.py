@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import av
 import numpy as np
@@ -117,7 +118,26 @@ def _display_rotation(
     return round(float(rotation) / 90.0) * 90 % 360
 
 
-class VideoFile:
+class _FrameSource:
+    """What the sources share: ``info``, ``frames()`` and closing as a context manager."""
+
+    info: VideoInfo
+
+    def frames(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class VideoFile(_FrameSource):
     """A video file read with PyAV, yielding upright RGB frames with true timestamps.
 
     Use as a context manager or call :meth:`close`. ``info`` is known after opening.
@@ -222,19 +242,8 @@ class VideoFile:
     def close(self) -> None:
         self._container.close()
 
-    def __enter__(self) -> VideoFile:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class Camera:
+class Camera(_FrameSource):
     """A live camera read with OpenCV; timestamps come from the monotonic clock.
 
     Args:
@@ -278,17 +287,6 @@ class Camera:
 
     def close(self) -> None:
         self._capture.release()
-
-    def __enter__(self) -> Camera:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class VideoWriter:
