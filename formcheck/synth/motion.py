@@ -19,7 +19,7 @@ from formcheck.synth import measure
 from formcheck.synth.body import Body, Posed, pose_keypoints
 from formcheck.synth.geometry import smoothstep
 from formcheck.synth.pose import BridgeParams, Rig, SldlParams
-from formcheck.synth.spec import ClipSpec, RepSpec
+from formcheck.synth.spec import ClipSpec, RepSpec, SetSpec
 
 logger = logging.getLogger(__name__)
 
@@ -213,16 +213,15 @@ def _sldl_timeline(spec: ClipSpec, rig: Rig, body: Body, rng: np.random.Generato
             )
             hold(top, tempo.pause_s)
         lift_foot(up=False)
-        sets.append(
-            SetTiming(
-                set_index + 1,
-                reps[-len(set_spec.reps)].start_frame,
-                reps[-1].end_frame,
-                set_spec.rest_before_s,
-            )
-        )
+        sets.append(_set_timing(set_index, set_spec, reps))
     hold(standing, spec.idle_after_s)
     return Timeline(fps=fps, params=tuple(params), reps=tuple(reps), sets=tuple(sets))
+
+
+def _set_timing(set_index: int, set_spec: SetSpec, reps: list[RepTiming]) -> SetTiming:
+    """The timing of the set just built: from its first rep's start to its last rep's end."""
+    return SetTiming(set_index + 1, reps[-len(set_spec.reps)].start_frame,
+                     reps[-1].end_frame, set_spec.rest_before_s)
 
 
 # ---------------------------------------------------------------------------- bridge
@@ -361,14 +360,7 @@ def _bridge_timeline(spec: ClipSpec, rig: Rig, body: Body) -> Timeline:
                 RepTiming(rep_index, set_index + 1, max(start, 0), end, hold_start, hold_end, rep)
             )
             hold(current, tempo.pause_s)
-        sets.append(
-            SetTiming(
-                set_index + 1,
-                reps[-len(set_spec.reps)].start_frame,
-                reps[-1].end_frame,
-                set_spec.rest_before_s,
-            )
-        )
+        sets.append(_set_timing(set_index, set_spec, reps))
     hold(current, spec.idle_after_s)
     return Timeline(fps=fps, params=tuple(params), reps=tuple(reps), sets=tuple(sets))
 
