@@ -6,7 +6,6 @@ No thresholds, maths or drawing here; only typer and argument handling.
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,11 +20,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck import __version__
-from formcheck.analyse import analyse_video
+from formcheck.analyse import analyse_file
 from formcheck.errors import ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
+from formcheck.exercises import EXERCISES
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
+from formcheck.reporters.json import print_json
 from formcheck.reporters.terminal import print_evaluation, print_report
 
 app = typer.Typer(
@@ -38,6 +39,9 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 
 ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+#: ``auto`` and every registered exercise.
+ExerciseChoice = StrEnum(  # type: ignore[misc]
+    "ExerciseChoice", {"auto": "auto", **{name: name for name in EXERCISES}})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -115,8 +119,7 @@ def pose(
         else:
             recording.save_json(output)
     if as_json:
-        json.dump(recording.to_json_dict(), sys.stdout)
-        sys.stdout.write("\n")
+        print_json(recording.to_json_dict(), sys.stdout)
     else:
         clean = recording.clean
         stderr.print(
@@ -127,19 +130,16 @@ def pose(
         )
 
 
-class ExerciseChoice(StrEnum):
-    auto = "auto"
-    sldl = "sldl"
-    bridge = "bridge"
-
-
 @app.command()
 @reports_errors
 def analyse(
-    video: Annotated[Path, typer.Argument(help="Video file to grade.", exists=True,
-                                          dir_okay=False, readable=True)],
-    exercise: Annotated[ExerciseChoice, typer.Option(
-        "--exercise", "-e", help="Recognise the exercise, or force one.")] = ExerciseChoice.auto,
+    video: Annotated[Path, typer.Argument(
+        help="Video file to grade, or a pose recording saved by `formcheck pose -o x.npz`"
+             " (re-graded without running the model).",
+        exists=True, dir_okay=False, readable=True)],
+    exercise: Annotated[ExerciseChoice, typer.Option(  # type: ignore[valid-type]
+        "--exercise", "-e", help="Recognise the exercise, or force one.")
+    ] = ExerciseChoice.auto,  # type: ignore[attr-defined]
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the report as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
@@ -150,10 +150,9 @@ def analyse(
     the clip was graded, 4 when it could not be (the reason is printed).
     """
     with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
-        report = analyse_video(video, exercise.value, model=model.value, on_progress=on_progress)
+        report = analyse_file(video, exercise.value, model=model.value, on_progress=on_progress)
     if as_json:
-        json.dump(report.to_dict(), sys.stdout)
-        sys.stdout.write("\n")
+        print_json(report.to_dict(), sys.stdout)
     else:
         print_report(report, _stdout_console())
     if not report.graded:
@@ -175,10 +174,9 @@ def eval_(
             stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
 
     evaluation = evaluate(
-        labels, lambda path, exercise: analyse_video(path, exercise, model=model.value), on_clip)
+        labels, lambda path, exercise: analyse_file(path, exercise, model=model.value), on_clip)
     if as_json:
-        json.dump(evaluation.to_dict(), sys.stdout)
-        sys.stdout.write("\n")
+        print_json(evaluation.to_dict(), sys.stdout)
     else:
         print_evaluation(evaluation, _stdout_console())
 

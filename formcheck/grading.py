@@ -83,16 +83,20 @@ def skipped(checks: tuple[Check, ...], view: View) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def grade_rep(exercise: Exercise, body: BodySignals, rep: Rep, setup: Setup,
+def grade_rep(exercise: Exercise, window: BodySignals, rep: Rep, setup: Setup,
               previous: tuple[Rep, ...] = ()) -> GradedRep:
-    """Measure one rep and compare each applicable check with its limit."""
-    measurements: dict[str, Measurement] = exercise.measure(body, rep, setup, previous)
+    """Measure one rep over its window of frames and compare each applicable check with
+    its limit. A value the exercise marks unreliable makes its check uncertain."""
+    measurements: dict[str, Measurement] = exercise.measure(window, rep, setup, previous)
     faults: list[Fault] = []
     uncertain: dict[str, Uncertain] = {}
     for check in applicable(exercise.checks, setup.view):
         measured = measurements.get(check.metric)
         if measured is None:
             continue  # e.g. pace against earlier reps on the first reps
+        if measured.unreliable is not None:
+            uncertain.setdefault(check.code, Uncertain(check.code, measured.unreliable))
+            continue
         if not measured.valid or measured.visibility < check.min_visibility:
             uncertain.setdefault(check.code, Uncertain(
                 check.code, f"landmarks poorly seen (visibility {measured.visibility:.2f})"))

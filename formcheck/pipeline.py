@@ -1,21 +1,42 @@
-"""From a video file to a cleaned pose recording: decode, estimate, clean."""
+"""Where poses come from: a video file or camera through the pose model, or a saved
+recording. Each source yields raw :class:`PoseSample` s one at a time, in time order,
+for a :class:`formcheck.session.Session` (which cleans them) or for a recording.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from formcheck.pose.cleaning import CleaningSettings, PoseCleaner
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.pose.model import DEFAULT_MODEL
+from formcheck.pose.model import DEFAULT_MODEL, sha256_of
 from formcheck.pose.series import PoseRecording, PoseSample, PoseSeries
-from formcheck.video import VideoFile
+from formcheck.video import Frame, VideoFile
 
 logger = logging.getLogger(__name__)
 
 #: Called with the fraction of the clip done, 0.0-1.0.
 ProgressCallback = Callable[[float], None]
+
+
+def estimated_poses(frames: Iterator[Frame], estimator: PoseEstimator, *,
+                    duration_s: float = 0.0,
+                    on_progress: ProgressCallback | None = None) -> Iterator[PoseSample]:
+    """The raw pose of each frame, one at a time."""
+    for frame in frames:
+        yield estimator.estimate(frame)
+        if on_progress is not None and duration_s > 0:
+            on_progress(min(1.0, frame.t_s / duration_s))
+    if on_progress is not None:
+        on_progress(1.0)
+
+
+def recorded_poses(recording: PoseRecording) -> Iterator[PoseSample]:
+    """The raw poses of a saved recording, as the model gave them, one at a time."""
+    for i in range(len(recording.raw)):
+        yield recording.raw.sample(i)
 
 
 def extract_poses(
@@ -25,7 +46,10 @@ def extract_poses(
     cleaning: CleaningSettings | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> PoseRecording:
-    """Run the pose model over every frame of a video file.
+    """Run the pose model over every frame of a video file and keep every pose.
+
+    This is what ``formcheck pose`` saves; grading does not keep the whole clip (see
+    :mod:`formcheck.analyse`).
 
     Args:
         video_path: The clip.
@@ -34,29 +58,27 @@ def extract_poses(
         on_progress: Optional progress callback.
 
     Returns:
-        The raw and cleaned pose series with the video's description.
+        The raw and cleaned pose series with the video's description; ``meta`` holds
+        the sha256 of the clip and of the model.
     """
     raw: list[PoseSample] = []
     clean: list[PoseSample] = []
     with VideoFile(video_path) as video, PoseEstimator(model) as estimator:
         info = video.info
         cleaner = PoseCleaner(info.height, cleaning)
-        for frame in video.frames():
-            sample = estimator.estimate(frame)
+        for sample in estimated_poses(video.frames(), estimator, duration_s=info.duration_s,
+                                      on_progress=on_progress):
             raw.append(sample)
             clean.append(cleaner(sample))
-            if on_progress is not None and info.duration_s > 0:
-                on_progress(min(1.0, frame.t_s / info.duration_s))
-        model_name = estimator.model_name
+        model_name, model_sha256 = estimator.model_name, estimator.model_sha256
     if raw:
         info = info.decoded(len(raw), raw[0].t_s, raw[-1].t_s)
-    if on_progress is not None:
-        on_progress(1.0)
     recording = PoseRecording(
         video=info,
         raw=PoseSeries.from_samples(raw, info.width, info.height),
         clean=PoseSeries.from_samples(clean, info.width, info.height),
         model=model_name,
+        meta={"source_sha256": sha256_of(Path(video_path)), "model_sha256": model_sha256},
     )
     logger.info("%s: %d frames, person found in %.1f%%, %d swap-repaired frames",
                 video_path, len(recording.clean), 100 * recording.clean.detection_rate,

@@ -1,18 +1,61 @@
-"""The analysis report: one object for the terminal, JSON, batch results and evaluation."""
+"""The analysis report: one object for the terminal, JSON, batch results and evaluation.
+
+A report can be kept and read back: :meth:`Report.to_dict` gives the
+``formcheck.report/1`` JSON object and :meth:`Report.from_dict` rebuilds the same
+report from it (``Report.from_dict(r.to_dict()) == r``). Numbers are written at
+full precision for that reason. Its provenance says what produced it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
-from formcheck.grading import GradedRep, SetSummary, first_bad_rep, good_before_stop
+from formcheck import __version__
+from formcheck.exercises import View, title_of
+from formcheck.grading import (
+    Fault,
+    GradedRep,
+    SetSummary,
+    Uncertain,
+    first_bad_rep,
+    good_before_stop,
+)
+from formcheck.reps import Rep
 from formcheck.video import VideoInfo
 
 SCHEMA = "formcheck.report/1"
 
+Variant = Literal["double", "single_leg"]
 
-def _r(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(float(value), digits)
+
+class Status(StrEnum):
+    """Whether the clip was graded."""
+
+    GRADED = "graded"
+    UNGRADABLE = "ungradable"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a report.
+
+    Attributes:
+        formcheck_version: The formcheck package version.
+        model: Pose model file name (empty when unknown).
+        model_sha256: sha256 of the pose model file, or None when unknown.
+        settings_digest: sha256 of the session settings, rep engine settings and every
+            check's limit (see :func:`formcheck.session.settings_digest`).
+        source_sha256: sha256 of the graded file (the video, or the video a saved pose
+            recording was made from), or None for a camera.
+    """
+
+    formcheck_version: str = __version__
+    model: str = ""
+    model_sha256: str | None = None
+    settings_digest: str = ""
+    source_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -20,12 +63,12 @@ class Report:
     """What formcheck says about one clip.
 
     Attributes:
-        status: ``graded`` or ``ungradable``.
-        reason: Why the clip could not be graded (with what to do), when ungradable.
+        status: Graded, or ungradable with a reason.
         video: The clip's description.
-        exercise: ``sldl``, ``bridge`` or ``other``.
+        exercise: An exercise name (``sldl``, ``bridge``), or ``other``.
+        reason: Why the clip could not be graded (with what to do), when ungradable.
         variant: ``single_leg`` or ``double`` for bridges.
-        view: Camera view name, or None.
+        view: The camera view, or None.
         seen: What recognition saw, in plain language.
         reps: Graded reps in order.
         sets: Set summaries.
@@ -33,14 +76,15 @@ class Report:
         filming_advice: How to film next time to get the skipped checks.
         prescription: Where the user stands against the coaching prescription.
         detection_rate: Share of frames with a person.
+        provenance: What produced the report.
     """
 
-    status: str
+    status: Status
     video: VideoInfo
     exercise: str
     reason: str | None = None
-    variant: str | None = None
-    view: str | None = None
+    variant: Variant | None = None
+    view: View | None = None
     seen: str = ""
     reps: tuple[GradedRep, ...] = ()
     sets: tuple[SetSummary, ...] = ()
@@ -48,10 +92,11 @@ class Report:
     filming_advice: tuple[str, ...] = ()
     prescription: str = ""
     detection_rate: float = 0.0
+    provenance: Provenance = Provenance()
 
     @property
     def graded(self) -> bool:
-        return self.status == "graded"
+        return self.status is Status.GRADED
 
     @property
     def total_reps(self) -> int:
@@ -64,6 +109,10 @@ class Report:
     @property
     def good_reps(self) -> int:
         return good_before_stop(self.reps)
+
+    @property
+    def exercise_title(self) -> str:
+        return title_of(self.exercise)
 
     @property
     def verdict(self) -> str:
@@ -81,55 +130,105 @@ class Report:
         return (f"{good} good rep{plural}; the count stopped at rep {first_bad}:"
                 f" {fault.message}. {fault.cue[:1].upper()}{fault.cue[1:]}.")
 
-    @property
-    def exercise_title(self) -> str:
-        return {"sldl": "single-leg deadlift", "bridge": "glute bridge"}.get(
-            self.exercise, self.exercise)
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (schema ``formcheck.report/1``)."""
-        video = self.video
         return {
             "schema": SCHEMA,
-            "status": self.status,
+            "status": self.status.value,
             **({"reason": self.reason} if self.reason else {}),
             "verdict": self.verdict,
-            "video": {"path": video.path, "duration_s": _r(video.duration_s),
-                      "fps": _r(video.fps), "width": video.width, "height": video.height},
+            "video": self.video.to_dict(),
             "exercise": self.exercise,
             "variant": self.variant,
-            "view": self.view,
+            "view": None if self.view is None else self.view.value,
             "seen": self.seen,
             "total_reps": self.total_reps,
             "good_reps": self.good_reps,
             "first_bad_rep": self.first_bad_rep,
-            "reps": [
-                {
-                    "index": i + 1,
-                    "set": r.set_index,
-                    "start_s": _r(r.rep.start_s),
-                    "peak_s": _r(r.rep.peak_s),
-                    "end_s": _r(r.rep.end_s),
-                    "good": r.good,
-                    "after_stop": r.after_stop,
-                    "faults": [
-                        {"code": f.code, "value": _r(f.value, 2), "limit": f.limit,
-                         "unit": f.unit, "at_s": _r(f.at_s), "message": f.message,
-                         "cue": f.cue}
-                        for f in r.faults
-                    ],
-                    "uncertain": [{"code": u.code, "reason": u.reason} for u in r.uncertain],
-                    "metrics": {k: _r(v, 2) for k, v in sorted(r.metrics.items())},
-                }
-                for i, r in enumerate(self.reps)
-            ],
+            "reps": [_rep_to_dict(i, r) for i, r in enumerate(self.reps, start=1)],
             "skipped_checks": [{"code": c, "reason": why} for c, why in self.skipped_checks],
             "sets": [
-                {"reps": s.reps, "good_reps": s.good_reps, "start_s": _r(s.start_s),
-                 "end_s": _r(s.end_s), "rest_before_s": _r(s.rest_before_s)}
+                {"index": s.index, "reps": s.reps, "good_reps": s.good_reps,
+                 "start_s": s.start_s, "end_s": s.end_s, "rest_before_s": s.rest_before_s}
                 for s in self.sets
             ],
             "filming_advice": list(self.filming_advice),
             "prescription": self.prescription,
-            "detection_rate": _r(self.detection_rate),
+            "detection_rate": self.detection_rate,
+            "provenance": {
+                "formcheck_version": self.provenance.formcheck_version,
+                "model": self.provenance.model,
+                "model_sha256": self.provenance.model_sha256,
+                "settings_digest": self.provenance.settings_digest,
+                "source_sha256": self.provenance.source_sha256,
+            },
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """Rebuild a report from :meth:`to_dict`'s output (derived fields are ignored)."""
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} object (schema {data.get('schema')!r})")
+        video = data["video"]
+        return cls(
+            status=Status(data["status"]),
+            video=VideoInfo(
+                path=video["path"], width=int(video["width"]), height=int(video["height"]),
+                fps=float(video["fps"]), duration_s=float(video["duration_s"]),
+                frame_count=video.get("frame_count"), codec=video.get("codec", ""),
+                rotation_deg=int(video.get("rotation_deg", 0))),
+            exercise=data["exercise"],
+            reason=data.get("reason"),
+            variant=data.get("variant"),
+            view=None if data.get("view") is None else View(data["view"]),
+            seen=data.get("seen", ""),
+            reps=tuple(_rep_from_dict(r) for r in data.get("reps", [])),
+            sets=tuple(SetSummary(int(s.get("index", i)), int(s["reps"]), int(s["good_reps"]),
+                                  float(s["start_s"]), float(s["end_s"]),
+                                  None if s["rest_before_s"] is None
+                                  else float(s["rest_before_s"]))
+                       for i, s in enumerate(data.get("sets", []), start=1)),
+            skipped_checks=tuple((c["code"], c["reason"]) for c in data.get("skipped_checks", [])),
+            filming_advice=tuple(data.get("filming_advice", [])),
+            prescription=data.get("prescription", ""),
+            detection_rate=float(data.get("detection_rate", 0.0)),
+            provenance=Provenance(**data.get("provenance", {})),
+        )
+
+
+def _rep_to_dict(index: int, graded: GradedRep) -> dict[str, Any]:
+    rep = graded.rep
+    return {
+        "index": index,
+        "set": graded.set_index,
+        "start_s": rep.start_s,
+        "peak_s": rep.peak_s,
+        "end_s": rep.end_s,
+        "good": graded.good,
+        "after_stop": graded.after_stop,
+        "ended_by_clip": rep.ended_by_clip,
+        "rest_value": rep.rest_value,
+        "peak_value": rep.peak_value,
+        "faults": [
+            {"code": f.code, "value": f.value, "limit": f.limit, "unit": f.unit,
+             "at_s": f.at_s, "message": f.message, "cue": f.cue}
+            for f in graded.faults
+        ],
+        "uncertain": [{"code": u.code, "reason": u.reason} for u in graded.uncertain],
+        "metrics": dict(sorted(graded.metrics.items())),
+    }
+
+
+def _rep_from_dict(data: dict[str, Any]) -> GradedRep:
+    rep = Rep(int(data["index"]), float(data["start_s"]), float(data["peak_s"]),
+              float(data["end_s"]), float(data["rest_value"]), float(data["peak_value"]),
+              bool(data.get("ended_by_clip", False)))
+    return GradedRep(
+        rep=rep,
+        faults=tuple(Fault(f["code"], float(f["value"]), float(f["limit"]), f["unit"],
+                           float(f["at_s"]), f["message"], f["cue"]) for f in data["faults"]),
+        uncertain=tuple(Uncertain(u["code"], u["reason"]) for u in data["uncertain"]),
+        metrics={k: float(v) for k, v in data["metrics"].items()},
+        set_index=int(data["set"]),
+        after_stop=bool(data["after_stop"]),
+    )

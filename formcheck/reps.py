@@ -10,6 +10,9 @@ small partial movements are not counted.
 The signal rises during a rep: trunk inclination for a deadlift, hip angle for a
 bridge. The resting level adapts while at rest (the lowest recent value), so a
 person who shifts position between reps is followed.
+
+When the stream ends during a rep that is past its peak and on its way back,
+:meth:`RepEngine.finish` counts it, marked as ended by the clip.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ class RepSettings:
             position, not a rep, and the engine starts again from it.
         rest_window_s: The resting level is the lowest value over this window, seconds.
         max_gap_s: A gap in the signal (no person) longer than this abandons a rep.
+        cut_return_fraction: At the end of the stream, a rep whose signal has come back
+            down from its peak by at least this fraction of its amplitude is counted
+            (heuristic: a quarter of the way back is clearly past the peak and not a
+            pause at it).
     """
 
     start_delta: float
@@ -43,6 +50,7 @@ class RepSettings:
     max_duration_s: float = 12.0
     rest_window_s: float = 1.5
     max_gap_s: float = 1.0
+    cut_return_fraction: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class Rep:
         end_s: When the signal was back at rest, seconds.
         rest_value: The resting level before the rep.
         peak_value: The signal at its peak.
+        ended_by_clip: True when the stream ended on the way back, before the signal
+            was back at rest; ``end_s`` is then the last frame's time.
     """
 
     index: int
@@ -64,6 +74,7 @@ class Rep:
     end_s: float
     rest_value: float
     peak_value: float
+    ended_by_clip: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -72,6 +83,14 @@ class Rep:
     @property
     def amplitude(self) -> float:
         return self.peak_value - self.rest_value
+
+
+class Phase(Enum):
+    """Where the engine is: at rest, moving away from rest, or on the way back."""
+
+    REST = "rest"
+    AWAY = "away"
+    BACK = "back"
 
 
 class _State(Enum):
@@ -91,12 +110,51 @@ class RepEngine:
         self._peak_s = 0.0
         self._peak_value = -math.inf
         self._last_t = -math.inf
+        self._last_value = math.nan
         self._count = 0
 
     @property
     def moving(self) -> bool:
         """True while a candidate rep is under way."""
         return self._state is _State.MOVING
+
+    @property
+    def in_rep(self) -> bool:
+        """True once the movement under way has travelled far enough to be a rep."""
+        return self.moving and self._peak_value - self._rest_value >= self.settings.min_amplitude
+
+    @property
+    def count(self) -> int:
+        """Reps counted so far."""
+        return self._count
+
+    @property
+    def phase(self) -> Phase:
+        """Rest, away from rest (toward the peak), or back from the peak."""
+        if not self.moving:
+            return Phase.REST
+        below_peak = self._peak_value - self._last_value
+        return Phase.BACK if below_peak > self.settings.start_delta / 2 else Phase.AWAY
+
+    def finish(self, end_s: float) -> Rep | None:
+        """The stream has ended at ``end_s``: the rep under way, if it is past its peak and
+        on its way back (see :attr:`RepSettings.cut_return_fraction`) and was still seen
+        within ``max_gap_s`` of the end, marked as ended by the clip."""
+        settings = self.settings
+        if (not self.moving or not math.isfinite(self._last_value)
+                or end_s - self._last_t > settings.max_gap_s):
+            return None
+        amplitude = self._peak_value - self._rest_value
+        returned = self._peak_value - self._last_value
+        if (amplitude < settings.min_amplitude
+                or self._last_t - self._start_s < settings.min_duration_s
+                or returned < settings.cut_return_fraction * amplitude):
+            return None
+        self._count += 1
+        rep = Rep(self._count, self._start_s, self._peak_s, self._last_t, self._rest_value,
+                  self._peak_value, ended_by_clip=True)
+        self._restart()
+        return rep
 
     def _restart(self) -> None:
         self._state = _State.REST
@@ -111,6 +169,7 @@ class RepEngine:
         if t_s - self._last_t > settings.max_gap_s:
             self._restart()
         self._last_t = t_s
+        self._last_value = value
 
         if self._state is _State.REST:
             self._recent.append((t_s, value))

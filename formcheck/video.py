@@ -69,8 +69,8 @@ class VideoInfo:
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
-            "duration_s": round(self.duration_s, 3),
-            "fps": round(self.fps, 3),
+            "duration_s": self.duration_s,
+            "fps": self.fps,
             "width": self.width,
             "height": self.height,
             "frame_count": self.frame_count,

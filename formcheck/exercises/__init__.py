@@ -1,9 +1,14 @@
-"""The exercises formcheck grades. A new exercise is a new module and one line here."""
+"""The exercises formcheck grades: the registry.
+
+A new exercise is a new module declaring an :class:`Exercise` and one line in
+``EXERCISES`` below; the command line's choices, the report titles and the clip
+generator's fault codes all come from here.
+"""
 
 from __future__ import annotations
 
 from formcheck.errors import UsageError
-from formcheck.exercises.base import Check, Exercise, Measurement, Setup, View
+from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
 from formcheck.exercises.bridge import BRIDGE
 from formcheck.exercises.sldl import SLDL
 
@@ -19,4 +24,11 @@ def get_exercise(name: str) -> Exercise:
         raise UsageError(f"unknown exercise {name!r}: choose one of {known}") from None
 
 
-__all__ = ["EXERCISES", "Check", "Exercise", "Measurement", "Setup", "View", "get_exercise"]
+def title_of(name: str) -> str:
+    """The human name of an exercise (the name itself for ``other``)."""
+    exercise = EXERCISES.get(name)
+    return exercise.title if exercise is not None else name
+
+
+__all__ = ["EXERCISES", "Check", "Cue", "Exercise", "Measurement", "Setup", "View",
+           "get_exercise", "title_of"]

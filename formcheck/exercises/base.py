@@ -1,4 +1,12 @@
-"""What an exercise module declares: its checks (thresholds as data) and how it measures."""
+"""What an exercise module declares, so that the analysis session can run it.
+
+An exercise is a plug-in: its per-frame signals (the primary signal the rep
+engine counts on, live readouts of the checked angles), its recognition cue,
+how its variant and working side are resolved at the first rep, its per-rep
+measurements over the rep's own window of frames, and its checks (thresholds as
+data). Adding an exercise is one module plus one line in
+:mod:`formcheck.exercises`.
+"""
 
 from __future__ import annotations
 
@@ -69,11 +77,21 @@ class Check:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A metric of one rep: its value, when it was taken, and how visible its landmarks were."""
+    """A metric of one rep: its value, when it was taken, and how visible its landmarks were.
+
+    Attributes:
+        value: The measured value, in the unit of the checks that read it.
+        at_s: When it was measured, seconds.
+        visibility: Mean visibility of the landmarks it depends on, 0-1.
+        unreliable: Why the value cannot be judged even though it was measured (for
+            example a rep cut off by the end of the clip has no true length); None when
+            it can.
+    """
 
     value: float
     at_s: float
     visibility: float = 1.0
+    unreliable: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -99,23 +117,82 @@ class Setup:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """What one exercise's recogniser makes of the frames seen so far.
+
+    Attributes:
+        exercise: The exercise's name.
+        matches: True when the frames show this exercise.
+        view: The camera view, from the frames in the exercise's posture; None when
+            the person was never in that posture.
+        seen: What was seen, in plain language; when it does not match, why not and
+            what to do.
+        share: Share of the frames with a person spent in the exercise's posture; when
+            several exercises match, or none does, the largest share speaks.
+    """
+
+    exercise: str
+    matches: bool
+    view: View | None
+    seen: str
+    share: float
+
+
+def _same_setup(body: BodySignals, rep: Rep, setup: Setup) -> Setup:
+    return setup
+
+
+def _no_readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
+    return {}
+
+
+@dataclass(frozen=True)
 class Exercise:
     """An exercise module's declaration.
 
+    Every callable works on a :class:`BodySignals` of any length: one frame while
+    streaming, a rep's window of frames when measuring, a stretch of frames when
+    recognising.
+
     Attributes:
-        name: ``sldl`` or ``bridge``.
-        title: Human name.
+        name: Short name used on the command line and in reports (``sldl``).
+        title: Human name (``single-leg deadlift``).
+        posture: The posture the exercise is done in, for messages (``standing``).
         checks: The form rules.
         rep_settings: Rep engine thresholds for the primary signal.
         primary_signal: ``(body, setup) -> (T,)`` the signal the rep engine counts on.
-        measure: ``(body, rep, setup, previous_reps) -> {metric: Measurement}``.
-        filming_advice: View name -> how to film to get the checks that need it.
+        measure: ``(window, rep, setup, previous_reps) -> {metric: Measurement}``, over
+            the rep's own frames only.
+        recognise: ``(body) -> Cue`` whether the frames seen so far show this exercise.
+        view: ``(body) -> View`` the camera view, when the exercise is named by the user.
+        resolve_setup: ``(window, first_rep, setup) -> Setup`` the variant and working
+            side, decided on the first rep's frames and kept for the rest of the session.
+        readouts: ``(body, setup) -> {metric: (T,)}`` live values of the checked angles,
+            named like the check metrics they preview, for overlays.
+        phases: Names of the two halves of a rep: moving away from rest, and back.
+        filming_advice: View -> how to film to get the checks that need it.
     """
 
     name: str
     title: str
+    posture: str
     checks: tuple[Check, ...]
     rep_settings: RepSettings
     primary_signal: Callable[[BodySignals, Setup], np.ndarray]
     measure: Callable[[BodySignals, Rep, Setup, tuple[Rep, ...]], dict[str, Measurement]]
+    recognise: Callable[[BodySignals], Cue]
+    view: Callable[[BodySignals], View]
+    resolve_setup: Callable[[BodySignals, Rep, Setup], Setup] = _same_setup
+    readouts: Callable[[BodySignals, Setup], dict[str, np.ndarray]] = _no_readouts
+    phases: tuple[str, str] = ("moving", "returning")
     filming_advice: dict[View, str] = field(default_factory=dict)
+
+    @property
+    def metrics(self) -> frozenset[str]:
+        """The metric names the checks read."""
+        return frozenset(check.metric for check in self.checks)
+
+    @property
+    def fault_codes(self) -> tuple[str, ...]:
+        """Fault codes, in declaration order, each once."""
+        return tuple(dict.fromkeys(check.code for check in self.checks))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
-from formcheck.exercises.base import Check, Exercise, Measurement, Setup, View
+from formcheck.exercises import posture
+from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
 from formcheck.geometry import angle_change_deg, angle_deg, signed_side
 from formcheck.reps import Rep, RepSettings
 
@@ -26,6 +27,12 @@ ALL_VIEWS = frozenset(View)
 TOP_FRACTION = 0.8
 #: Angles at the top are the median over this many seconds either side of the peak.
 PEAK_HALF_WINDOW_S = 0.1
+#: Share of the frames with a person spent lying with the knees up, for a bridge (heuristic,
+#: tuned on the labelled real clips and the rendered samples).
+LYING_SHARE = 0.4
+#: Single-leg bridge: at the top one knee is straighter than this (deg), the other more
+#: bent than BENT_KNEE_DEG.
+STRAIGHT_KNEE_DEG, BENT_KNEE_DEG = 150.0, 130.0
 
 _STRAIGHT_LINE_SOURCE = (
     "physiotherapy descriptions of the bridge: at the top the shoulders, hips and knees"
@@ -181,13 +188,46 @@ def working_side(body: BodySignals, reps: list[Rep]) -> int | None:
     if not reps:
         return None
     tops = np.concatenate([body.window(r.peak_s - 0.2, r.peak_s + 0.2) for r in reps])
+    if tops.size == 0:
+        return None
     knees = np.nanmedian(body.knee_angle_img_deg[tops], axis=0)
     if not np.isfinite(knees).all():
         return None
     bent, straight = int(np.argmin(knees)), int(np.argmax(knees))
-    if knees[straight] > 150.0 and knees[bent] < 130.0:
+    if knees[straight] > STRAIGHT_KNEE_DEG and knees[bent] < BENT_KNEE_DEG:
         return bent
     return None
+
+
+def resolve_setup(window: BodySignals, first_rep: Rep, setup: Setup) -> Setup:
+    """Double or single-leg, and the working leg, from the top of the first rep."""
+    side = working_side(window, [first_rep])
+    return Setup(setup.exercise, setup.view, "single_leg" if side is not None else "double",
+                 side)
+
+
+def view(body: BodySignals) -> View:
+    """The camera view, from the lying frames (or every frame with a person)."""
+    return posture.lying_view(body, posture.frames_or_all(posture.lying(body), body))
+
+
+def recognise(body: BodySignals) -> Cue:
+    """Is this a glute bridge? Lying on the back with the knees up for much of the time."""
+    down = posture.lying(body)
+    lying_share = posture.share(down, posture.detected(body))
+    if lying_share >= LYING_SHARE:
+        return Cue("bridge", True, posture.lying_view(body, np.flatnonzero(down)),
+                   "lying on the back with the knees bent", lying_share)
+    return Cue("bridge", False, None, "the person was not lying on their back with the knees"
+               " bent for most of the clip", lying_share)
+
+
+def readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
+    """Live values of the checked angles, frame by frame: the signed shoulder-hip-knee
+    angle and the working (or more bent) knee."""
+    sides = [setup.working_side] if setup.working_side is not None else [0, 1]
+    knee = np.fmin.reduce(body.knee_angle_img_deg[:, sides], axis=1)
+    return {"hip_angle_top_deg": signed_hip_angle(body, setup), "knee_angle_top_deg": knee}
 
 
 def measure(body: BodySignals, rep: Rep, setup: Setup,
@@ -235,18 +275,25 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         out["knee_width_ratio"] = Measurement(
             float(np.nanmedian(ratio)), float(t[peak]), body.side_visibility((*KNEE, *ANKLE), top))
 
-    out["rep_duration_s"] = Measurement(rep.duration_s, rep.end_s)
+    cut = "the clip ended before the rep did" if rep.ended_by_clip else None
+    out["rep_duration_s"] = Measurement(rep.duration_s, rep.end_s, unreliable=cut)
     return out
 
 
 BRIDGE = Exercise(
     name="bridge",
     title="glute bridge",
+    posture="lying on their back with knees bent",
     checks=CHECKS,
     rep_settings=RepSettings(start_delta=6.0, min_amplitude=10.0, end_fraction=0.35,
                              min_duration_s=0.4, max_duration_s=15.0),
     primary_signal=primary_signal,
     measure=measure,
+    recognise=recognise,
+    view=view,
+    resolve_setup=resolve_setup,
+    readouts=readouts,
+    phases=("lifting", "lowering"),
     filming_advice={
         View.SIDE: "film from the side at hip height, the whole body from head to feet in frame",
         View.OBLIQUE: "film from 45 degrees on the side of the lifted leg, at hip height",

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
-from formcheck.exercises.base import Check, Exercise, Measurement, Setup, View
+from formcheck.exercises import posture
+from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
 from formcheck.geometry import angle_change_deg, angle_deg
 from formcheck.reps import Rep, RepSettings
 
@@ -31,6 +32,18 @@ TOUCH_HEIGHT = 0.25
 TOUCH_MIN_TRUNK_DEG = 45.0
 #: The bottom phase of a rep: the trunk beyond this fraction of the rep's amplitude.
 BOTTOM_FRACTION = 0.5
+
+# Recognition cues (heuristics tuned on the labelled real clips and the rendered samples).
+#: Share of the frames with a person spent standing, for the clip to be a standing exercise.
+STANDING_SHARE = 0.2
+#: Hinged: trunk beyond this from vertical (deg), in at least this share of frames.
+HINGE_TRUNK_DEG, HINGE_SHARE = 40.0, 0.08
+#: At the bottom of a single-leg deadlift the free ankle is this high, torso lengths.
+FREE_FOOT_HEIGHT = 0.5
+#: One leg looks this much shorter than the other when it points along the line of sight.
+SHORT_LEG_RATIO = 0.6
+#: Knee flexion (deg) beyond which the bend is a squat or lunge rather than a hinge.
+DEEP_KNEE_FLEXION = 75.0
 
 CHECKS: tuple[Check, ...] = (
     Check(
@@ -239,21 +252,97 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
             float(max(0.0, np.nanmax(change))), float(t[i]),
             body.side_visibility((HIP[stance], KNEE[stance], ANKLE[stance]), bottom))
 
-    out["rep_duration_s"] = Measurement(rep.duration_s, rep.end_s)
+    cut = "the clip ended before the rep did" if rep.ended_by_clip else None
+    out["rep_duration_s"] = Measurement(rep.duration_s, rep.end_s, unreliable=cut)
     if len(previous) >= 2:
         median = float(np.median([r.duration_s for r in previous]))
-        out["pace_vs_earlier_reps"] = Measurement(rep.duration_s / median, rep.end_s)
+        out["pace_vs_earlier_reps"] = Measurement(rep.duration_s / median, rep.end_s,
+                                                  unreliable=cut)
     return out
+
+
+def view(body: BodySignals) -> View:
+    """The camera view, from the upright frames (or every frame with a person)."""
+    return posture.standing_view(body, posture.frames_or_all(posture.standing(body), body))
+
+
+def recognise(body: BodySignals) -> Cue:
+    """Is this a single-leg deadlift? Told apart by its hinged frames: the trunk well
+    forward, one ankle high off the floor, and the standing knee only softly bent."""
+    seen = posture.detected(body)
+    upright = posture.standing(body)
+    standing_share = posture.share(upright, seen)
+
+    def cue(matches: bool, view: View | None, seen_text: str) -> Cue:
+        return Cue("sldl", matches, view, seen_text, standing_share)
+
+    if standing_share < STANDING_SHARE:
+        return cue(False, None, "the person was not standing for most of the clip")
+    camera = posture.standing_view(body, np.flatnonzero(upright))
+    with np.errstate(invalid="ignore"):
+        hinged = seen & (primary_signal(body, Setup("sldl", camera)) > HINGE_TRUNK_DEG)
+        knee_flexion = 180.0 - body.knee_angle_img_deg
+        free_height = np.nanmax(body.ankle_height, axis=1)
+        stance = np.nanargmin(np.nan_to_num(body.ankle_height, nan=np.inf), axis=1)
+        stance_flexion = knee_flexion[np.arange(len(body)), stance]
+        deep_knees = seen & (np.nanmax(knee_flexion, axis=1) > DEEP_KNEE_FLEXION)
+    if posture.share(hinged, seen) < HINGE_SHARE:
+        if posture.share(deep_knees, seen) > 0.05:
+            return cue(False, camera, "the knees bent deeply with the trunk upright: this looks"
+                       " like a squat or a lunge, not a single-leg deadlift")
+        return cue(False, camera, "standing, but no hip hinge was seen: this is not a"
+                   " single-leg deadlift")
+    # Seen from the side the free foot rises; from the front or rear it points at the
+    # camera and its leg looks short.
+    free_leg = (free_height >= FREE_FOOT_HEIGHT) | (body.leg_length_ratio < SHORT_LEG_RATIO)
+    one_leg = float(np.mean(free_leg[hinged]))
+    stance_deep = float(np.nanmedian(stance_flexion[hinged]))
+    if one_leg >= 0.5 and stance_deep <= DEEP_KNEE_FLEXION:
+        return cue(True, camera, "standing on one leg, hinging at the hip")
+    if one_leg >= 0.5:
+        return cue(False, camera, "one foot left the floor but the standing knee bent"
+                   f" {stance_deep:.0f} degrees: this looks like a lunge or split squat")
+    if stance_deep > DEEP_KNEE_FLEXION:
+        return cue(False, camera, "both feet stayed on the floor and the knees bent deeply:"
+                   " this looks like a squat")
+    if camera in (View.FRONT, View.REAR):
+        return cue(False, camera, "a hip hinge filmed from the front or rear, where the pose"
+                   " model cannot see whether the free leg rises: if this is a single-leg"
+                   " deadlift, run again with --exercise sldl, or film from the side")
+    return cue(False, camera, "both feet stayed on the floor: this looks like a two-legged"
+               " deadlift or good morning, not a single-leg deadlift")
+
+
+def readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
+    """Live values of the checked angles, frame by frame: the trunk's inclination, the
+    knee of the leg whose ankle is lower (the stance leg), and the free leg's line."""
+    frames = np.arange(len(body))
+    stance = np.nanargmin(np.nan_to_num(body.ankle_height, nan=np.inf), axis=1)
+    free = 1 - stance
+    img = body.image_px
+    shoulders = img[:, list(SHOULDER)].mean(axis=1)
+    hips = np.stack([img[:, HIP[0]], img[:, HIP[1]]], axis=1)[frames, free]
+    ankles = np.stack([img[:, ANKLE[0]], img[:, ANKLE[1]]], axis=1)[frames, free]
+    return {
+        "trunk_incl_bottom_deg": primary_signal(body, setup),
+        "stance_knee_flexion_img_deg": 180.0 - body.knee_angle_img_deg[frames, stance],
+        "leg_trunk_angle_deg": 180.0 - angle_deg(shoulders, hips, ankles),
+    }
 
 
 SLDL = Exercise(
     name="sldl",
     title="single-leg deadlift",
+    posture="standing",
     checks=CHECKS,
     rep_settings=RepSettings(start_delta=10.0, min_amplitude=20.0, end_fraction=0.35,
                              min_duration_s=0.4, max_duration_s=12.0),
     primary_signal=primary_signal,
     measure=measure,
+    recognise=recognise,
+    view=view,
+    readouts=readouts,
+    phases=("lowering", "standing up"),
     filming_advice={
         View.SIDE: "film from the side, camera at hip height, whole body in frame",
         View.REAR: "film from behind, camera at hip height, 3-4 m away",

@@ -22,7 +22,7 @@ import numpy as np
 
 from formcheck.errors import ModelError
 from formcheck.pose.landmarks import NUM_LANDMARKS
-from formcheck.pose.model import DEFAULT_MODEL, resolve_model
+from formcheck.pose.model import DEFAULT_MODEL, MODELS, resolve_model, sha256_of
 from formcheck.pose.series import PoseSample
 from formcheck.video import Frame
 
@@ -68,7 +68,14 @@ class PoseEstimator:
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
-        path = Path(model) if Path(str(model)).suffix == ".task" else resolve_model(str(model))
+        if Path(str(model)).suffix == ".task":
+            path = Path(model)
+            if not path.is_file():
+                raise ModelError(f"pose model {path} not found")
+            self.model_sha256 = sha256_of(path)
+        else:
+            path = resolve_model(str(model))  # checks the sha256
+            self.model_sha256 = MODELS[str(model)].sha256
         self.model_name = path.name
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),

@@ -1,0 +1,508 @@
+"""The analysis session: one frame's pose in, events out, a report at the end.
+
+Every way formcheck is used (a video file, a saved pose recording, a camera, a
+batch of files) feeds a :class:`Session` one pose at a time::
+
+    session = Session(video_info)
+    for sample in poses:                # raw PoseSamples from the model, in time order
+        for event in session.feed(sample):
+            ...                         # RepGraded, CountStopped, SetupHint, ...
+        session.state                   # what to draw on this frame
+    report = session.finish()
+
+Inside, everything is causal and bounded: the cleaner (leg-swap repair, One Euro),
+the body signals with a running scale, recognition of the exercise and view, the
+rep engine, each rep measured over its own window of frames, the checks and the
+tally that stops the count at the first bad rep.
+
+Recognition waits for evidence. While undecided, the session keeps the last
+``max_undecided_s`` seconds of frames and asks again every ``decide_every_s``
+seconds; it commits as soon as the frames show an exercise *and* a first rep of
+it is complete in them, so at the latest ``decide_every_s`` after the first rep
+ends. The reps before the decision are then counted and graded from the kept
+frames, exactly as if the exercise had been known from the start. If after
+``max_undecided_s`` the frames show an exercise but no rep yet, the session
+commits anyway; if they show none, it keeps sliding. At the end of the stream an
+undecided session decides from what it kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.body import BodySignals, RunningScale, torso_px
+from formcheck.exercises import EXERCISES, Exercise, Setup, View, get_exercise
+from formcheck.grading import Fault, GradedRep, Tally, applicable, grade_rep, skipped
+from formcheck.pose.cleaning import CleaningSettings, PoseCleaner
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.series import PoseSample
+from formcheck.prescription import SET_BREAK_S, advice
+from formcheck.recognition import Recognition, forced, recognise
+from formcheck.report import Provenance, Report, Status
+from formcheck.reps import Phase, Rep, RepEngine
+from formcheck.video import VideoInfo
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How a session runs.
+
+    Attributes:
+        exercise: ``auto`` to recognise it, or an exercise name to force it.
+        min_detection_rate: Below this share of frames with a person, the clip is not
+            graded (heuristic: under half, the reps cannot be followed).
+        decide_every_s: While undecided, recognition is asked again this often, seconds.
+        max_undecided_s: Frames kept while undecided, seconds; also the longest a
+            decision may wait for a first rep.
+        set_break_s: A pause longer than this between reps starts a new set, seconds.
+        cleaning: Leg-swap repair and smoothing.
+    """
+
+    exercise: str = "auto"
+    min_detection_rate: float = 0.5
+    decide_every_s: float = 0.5
+    max_undecided_s: float = 60.0
+    set_break_s: float = SET_BREAK_S
+    cleaning: CleaningSettings = field(default_factory=CleaningSettings)
+
+
+# Events, in the order they happen. `t_s` is the stream time at which each became known.
+
+
+@dataclass(frozen=True)
+class PersonFound:
+    t_s: float
+
+
+@dataclass(frozen=True)
+class PersonLost:
+    t_s: float
+
+
+@dataclass(frozen=True)
+class SetupHint:
+    """Something the user can change before the first rep (framing, camera angle)."""
+
+    t_s: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """The session committed to an exercise and a view."""
+
+    t_s: float
+    exercise: str
+    view: View
+    seen: str
+
+
+@dataclass(frozen=True)
+class RepStarted:
+    """A movement has travelled far enough to be rep ``index`` (1-based)."""
+
+    t_s: float
+    index: int
+
+
+@dataclass(frozen=True)
+class RepGraded:
+    """Rep ``graded`` is over and graded; ``t_s`` may be later than its end when it was
+    graded at the moment of recognition."""
+
+    t_s: float
+    graded: GradedRep
+
+    @property
+    def index(self) -> int:
+        return self.graded.rep.index
+
+
+@dataclass(frozen=True)
+class CountStopped:
+    """The first bad rep: the count of good reps stops here."""
+
+    t_s: float
+    rep_index: int
+    good_reps: int
+    fault: Fault
+
+
+Event = PersonFound | PersonLost | SetupHint | Recognised | RepStarted | RepGraded | CountStopped
+
+
+@dataclass(frozen=True)
+class Readout:
+    """A live value of a checked angle, with the limits of the checks that read it.
+
+    Attributes:
+        metric: Metric name, as the checks name it (``stance_knee_flexion_img_deg``).
+        value: This frame's value (NaN when not seen).
+        unit: The checks' unit.
+        limits: ``(fault_when, limit)`` of each check on the metric.
+    """
+
+    metric: str
+    value: float
+    unit: str
+    limits: tuple[tuple[str, float], ...]
+
+    @property
+    def beyond_limit(self) -> bool:
+        """True when the value is past one of the limits (a preview: checks read the rep)."""
+        return math.isfinite(self.value) and any(
+            self.value > limit if when == "above" else self.value < limit
+            for when, limit in self.limits)
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What the analysis knows at one frame: what an overlay or a live window draws.
+
+    Attributes:
+        t_s: Frame time, seconds.
+        detected: A person was found in this frame.
+        exercise: The committed exercise, or None while recognising.
+        view: The committed view, or None.
+        phase: ``no person``, ``recognising``, ``rest``, or the exercise's name for the
+            half of the rep under way (``lowering``, ``standing up``, ``lifting``...).
+        rep: The rep under way (1-based), or the last one finished; 0 before any.
+        total_reps: Reps finished.
+        good_reps: Good reps before the first bad one.
+        count_stopped: True from the first bad rep on.
+        signal: The exercise's primary signal at this frame (NaN while recognising).
+        readouts: Live values of the checked angles valid in this view.
+    """
+
+    t_s: float
+    detected: bool
+    exercise: str | None
+    view: View | None
+    phase: str
+    rep: int
+    total_reps: int
+    good_reps: int
+    count_stopped: bool
+    signal: float = math.nan
+    readouts: tuple[Readout, ...] = ()
+
+
+class Session:
+    """The causal analysis of one stream of poses.
+
+    Args:
+        video: Description of the source (its height scales the cleaner).
+        settings: How to run.
+        exercises: The exercise registry (a test may pass its own).
+        provenance: Where the poses came from (source and model hashes), copied into
+            the report with this session's formcheck version and settings digest.
+    """
+
+    def __init__(self, video: VideoInfo, settings: SessionSettings | None = None, *,
+                 exercises: Mapping[str, Exercise] | None = None,
+                 provenance: Provenance | None = None) -> None:
+        self.settings = settings or SessionSettings()
+        self.exercises = dict(EXERCISES if exercises is None else exercises)
+        self._forced: Exercise | None = None
+        if self.settings.exercise != "auto":
+            if self.settings.exercise in self.exercises:
+                self._forced = self.exercises[self.settings.exercise]
+            else:
+                self._forced = get_exercise(self.settings.exercise)  # lists the known ones
+        self.video = video
+        self.provenance = replace(provenance or Provenance(), formcheck_version=__version__,
+                                  settings_digest=settings_digest(self.settings, self.exercises))
+        self._cleaner = PoseCleaner(video.height, self.settings.cleaning)
+        self._scale = RunningScale()
+        longest_rep_s = max(e.rep_settings.max_duration_s for e in self.exercises.values())
+        self._history_s = max(self.settings.max_undecided_s, longest_rep_s + 2.0)
+        self._frames: deque[BodySignals] = deque()
+        self._decision: Recognition | None = None
+        self._exercise: Exercise | None = None
+        self._setup: Setup | None = None
+        self._engine: RepEngine | None = None
+        self._tally = Tally(self.settings.set_break_s)
+        self._first_rep_resolved = False
+        self._frames_seen = 0
+        self._frames_detected = 0
+        self._first_t: float | None = None
+        self._last_t: float | None = None
+        self._person = False
+        self._last_attempt_s = -math.inf
+        self._hint: str | None = None
+        self._ended = False
+        self._state = FrameState(0.0, False, None, None, "no person", 0, 0, 0, False)
+
+    # ------------------------------------------------------------------ feeding
+
+    @property
+    def state(self) -> FrameState:
+        """The state after the last frame fed."""
+        return self._state
+
+    @property
+    def recognition(self) -> Recognition | None:
+        """The committed recognition, or None while undecided."""
+        return self._decision
+
+    def feed(self, sample: PoseSample) -> list[Event]:
+        """Take one frame's raw pose (in time order); return what happened."""
+        if self._ended:
+            raise RuntimeError("feed() after finish(): start a new session")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames without a person
+            return self._feed(sample)
+
+    def _feed(self, sample: PoseSample) -> list[Event]:
+        events: list[Event] = []
+        t = sample.t_s
+        clean = self._cleaner(sample)
+        self._frames_seen += 1
+        self._frames_detected += int(clean.detected)
+        self._first_t = t if self._first_t is None else self._first_t
+        self._last_t = t
+        if clean.detected and not self._person:
+            events.append(PersonFound(t))
+        elif self._person and not clean.detected:
+            events.append(PersonLost(t))
+        self._person = clean.detected
+
+        scale = self._scale.update(float(torso_px(clean.image_px[None])[0]))
+        row = BodySignals.from_sample(clean, scale)
+        self._frames.append(row)
+        while self._frames and t - float(self._frames[0].t_s[0]) > self._history_s:
+            self._frames.popleft()
+
+        if self._decision is not None:
+            events += self._advance(row)
+        elif t - self._last_attempt_s >= self.settings.decide_every_s:
+            self._last_attempt_s = t
+            events += self._try_to_decide(final=False)
+        self._state = self._frame_state(row)
+        return events
+
+    def end(self) -> list[Event]:
+        """The stream is over: decide if still undecided, and count a rep cut off by the
+        end (past its peak and on its way back). Returns what happened."""
+        if self._ended:
+            return []
+        self._ended = True
+        events: list[Event] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if self._decision is None and self._frames:
+                events += self._try_to_decide(final=True)
+            if self._engine is not None and self._last_t is not None:
+                rep = self._engine.finish(self._last_t)
+                if rep is not None:
+                    events += self._rep_done(rep, self._window(rep))
+        return events
+
+    def finish(self) -> Report:
+        """End the stream (see :meth:`end`) and return the report."""
+        self.end()
+        return self._report()
+
+    # ------------------------------------------------------------- recognition
+
+    def _try_to_decide(self, *, final: bool) -> list[Event]:
+        body = BodySignals.concat(list(self._frames))
+        verdict = forced(body, self._forced) if self._forced else recognise(body, self.exercises)
+        t = float(body.t_s[-1])
+        if not verdict.recognised:
+            if final:
+                self._decision = verdict
+                return []
+            return self._hint_event(t, self._setup_hint(body))
+        assert verdict.view is not None
+        exercise = self.exercises[verdict.exercise]
+        kept_s = t - float(body.t_s[0])
+        if not final and kept_s < self.settings.max_undecided_s:
+            # Commit only once a first rep is complete in the frames kept.
+            trial = RepEngine(exercise.rep_settings)
+            signal = exercise.primary_signal(body, Setup(exercise.name, verdict.view))
+            if not any(trial.update(float(ts), float(v)) is not None
+                       for ts, v in zip(body.t_s, signal, strict=True)):
+                return self._hint_event(t, self._setup_hint(body))
+        self._decision = verdict
+        self._exercise = exercise
+        self._setup = Setup(exercise.name, verdict.view)
+        self._engine = RepEngine(exercise.rep_settings)
+        events: list[Event] = [Recognised(t, exercise.name, verdict.view, verdict.seen)]
+        events += self._hint_event(t, self._view_hint(exercise, verdict.view))
+        return events + self._advance(body)
+
+    def _setup_hint(self, body: BodySignals) -> str | None:
+        """What to change before the first rep, from the last second of frames."""
+        recent = body.t_s >= body.t_s[-1] - 1.0
+        seen = recent & np.isfinite(body.trunk_incl_img_deg)
+        if not seen.any():
+            return "I can't see anyone: stand where the camera sees your whole body"
+        ankles = float(np.nanmean(body.visibility[np.ix_(seen, [L.LEFT_ANKLE, L.RIGHT_ANKLE])]))
+        if ankles < 0.5:
+            return "step back: I can't see your feet"
+        return None
+
+    def _view_hint(self, exercise: Exercise, view: View) -> str | None:
+        """How to film when this view leaves most of the exercise's checks unseen."""
+        usable = {v: len({c.code for c in applicable(exercise.checks, v)}) for v in View}
+        best = max(usable, key=lambda v: usable[v])
+        if usable[view] * 2 >= usable[best] or best not in exercise.filming_advice:
+            return None
+        return f"for the {exercise.title}, {exercise.filming_advice[best]}"
+
+    def _hint_event(self, t: float, hint: str | None) -> list[Event]:
+        if hint is None or hint == self._hint:
+            return []
+        self._hint = hint
+        return [SetupHint(t, hint)]
+
+    # -------------------------------------------------------------------- reps
+
+    def _advance(self, body: BodySignals) -> list[Event]:
+        """Feed frames the engine has not seen yet through it."""
+        assert self._exercise is not None and self._setup is not None and self._engine
+        exercise, engine = self._exercise, self._engine
+        events: list[Event] = []
+        signal = exercise.primary_signal(body, self._setup)
+        for i in range(len(body)):
+            t = float(body.t_s[i])
+            was_in_rep = engine.in_rep
+            rep = engine.update(t, float(signal[i]))
+            if engine.in_rep and not was_in_rep:
+                events.append(RepStarted(t, engine.count + 1))
+            if rep is not None:
+                setup = self._setup
+                events += self._rep_done(rep, self._window(rep))
+                if self._setup != setup and i + 1 < len(body):
+                    # The first rep fixed the working side: the signal follows it from now on.
+                    rest = body.take(slice(i + 1, None))
+                    signal[i + 1:] = exercise.primary_signal(rest, self._setup)
+        return events
+
+    def _window(self, rep: Rep) -> BodySignals:
+        """The rep's own frames, from the kept history."""
+        rows = [row for row in self._frames if rep.start_s <= row.t_s[0] <= rep.end_s]
+        return BodySignals.concat(rows)
+
+    def _rep_done(self, rep: Rep, window: BodySignals) -> list[Event]:
+        assert self._exercise is not None and self._setup is not None
+        exercise = self._exercise
+        if not self._first_rep_resolved:
+            self._first_rep_resolved = True
+            self._setup = exercise.resolve_setup(window, rep, self._setup)
+        previous = tuple(r.rep for r in self._tally.reps)
+        graded = self._tally.add(grade_rep(exercise, window, rep, self._setup, previous))
+        t = self._last_t if self._last_t is not None else rep.end_s
+        events: list[Event] = [RepGraded(t, graded)]
+        if not graded.good and self._tally.first_bad == len(self._tally.reps):
+            events.append(CountStopped(t, len(self._tally.reps), self._tally.good_reps,
+                                       graded.faults[0]))
+        return events
+
+    # ------------------------------------------------------------------ state
+
+    def _frame_state(self, row: BodySignals) -> FrameState:
+        t = float(row.t_s[0])
+        detected = bool(np.isfinite(row.trunk_incl_img_deg[0]))
+        tally = self._tally
+        common = {"total_reps": len(tally.reps), "good_reps": tally.good_reps,
+                  "count_stopped": tally.first_bad is not None}
+        if self._exercise is None or self._setup is None or self._engine is None:
+            phase = "recognising" if detected else "no person"
+            return FrameState(t, detected, None, None, phase, len(tally.reps), **common)
+        exercise, setup, engine = self._exercise, self._setup, self._engine
+        phase = {Phase.REST: "rest", Phase.AWAY: exercise.phases[0],
+                 Phase.BACK: exercise.phases[1]}[engine.phase]
+        if not detected:
+            phase = "no person"
+        checks = applicable(exercise.checks, setup.view)
+        readouts = []
+        for metric, values in exercise.readouts(row, setup).items():
+            on_metric = [c for c in checks if c.metric == metric]
+            if on_metric:
+                readouts.append(Readout(metric, float(values[0]), on_metric[0].unit,
+                                        tuple((c.fault_when, c.limit) for c in on_metric)))
+        return FrameState(
+            t, detected, exercise.name, setup.view, phase,
+            engine.count + (1 if engine.in_rep else 0),
+            signal=float(exercise.primary_signal(row, setup)[0]),
+            readouts=tuple(readouts), **common)
+
+    # ----------------------------------------------------------------- report
+
+    def _video(self) -> VideoInfo:
+        if self._first_t is None or self._last_t is None:
+            return self.video
+        return self.video.decoded(self._frames_seen, self._first_t, self._last_t)
+
+    def _report(self) -> Report:
+        video = self._video()
+        rate = self._frames_detected / self._frames_seen if self._frames_seen else 0.0
+        common = {"video": video, "detection_rate": rate, "provenance": self.provenance}
+        if rate < self.settings.min_detection_rate:
+            return Report(Status.UNGRADABLE, exercise="other", reason=(
+                f"a person was found in only {100 * rate:.0f}% of frames: film in good light"
+                " with the whole body in frame"), **common)
+        decision = self._decision
+        if decision is None or not decision.recognised or self._exercise is None:
+            seen = decision.seen if decision else "no frames"
+            return Report(Status.UNGRADABLE, exercise="other", reason=seen, seen=seen,
+                          view=decision.view if decision else None, **common)
+        exercise, setup = self._exercise, self._setup
+        assert setup is not None
+        reps = tuple(self._tally.reps)
+        skipped_checks = tuple(skipped(exercise.checks, setup.view))
+        sets = tuple(self._tally.sets())
+        return Report(
+            Status.GRADED,
+            exercise=exercise.name,
+            variant=setup.variant,
+            view=setup.view,
+            seen=decision.seen,
+            reps=reps,
+            sets=sets,
+            skipped_checks=skipped_checks,
+            filming_advice=tuple(filming_advice(exercise, code) for code, _ in skipped_checks),
+            prescription=advice([s.good_reps for s in sets],
+                                [s.rest_before_s for s in sets if s.rest_before_s is not None]),
+            **common,
+        )
+
+
+def settings_digest(settings: SessionSettings, exercises: Mapping[str, Exercise]) -> str:
+    """sha256 of everything that decides a grade: the session settings, and per exercise
+    the rep engine settings and every check's metric, limit and views."""
+    described = {
+        "session": asdict(settings),
+        "exercises": {
+            name: {
+                "rep_settings": asdict(exercise.rep_settings),
+                "checks": [[c.code, c.metric, c.unit, c.fault_when, c.limit,
+                            sorted(v.value for v in c.views), c.min_visibility]
+                           for c in exercise.checks],
+            }
+            for name, exercise in sorted(exercises.items())
+        },
+    }
+    text = json.dumps(described, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def filming_advice(exercise: Exercise, code: str) -> str:
+    """How to film so that the check ``code`` can be made."""
+    views = [v for v in View if any(c.code == code and v in c.views for c in exercise.checks)]
+    advised = next((v for v in views if v in exercise.filming_advice), None)
+    label = code.split(".", 1)[1].replace("_", " ")
+    if advised is None:
+        return f"For {label}: film from the {' or '.join(v.value for v in views)}"
+    return f"For {label}: {exercise.filming_advice[advised]}"
