@@ -94,6 +94,14 @@ class Report:
     detection_rate: float = 0.0
     provenance: Provenance = Provenance()
 
+    def __post_init__(self) -> None:
+        # Accept the plain strings of the JSON contract; keep the enums.
+        object.__setattr__(self, "status", Status(self.status))
+        if self.view is not None:
+            object.__setattr__(self, "view", View(self.view))
+        if self.variant not in (None, "double", "single_leg"):
+            raise ValueError(f"variant: expected double or single_leg, got {self.variant!r}")
+
     @property
     def graded(self) -> bool:
         return self.status is Status.GRADED

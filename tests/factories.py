@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.body import BodySignals
+from formcheck.exercises import Exercise
+from formcheck.pose.cleaning import CleaningSettings
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.series import PoseSample, PoseSeries
+from formcheck.report import Report
+from formcheck.session import Event, Session, SessionSettings
+from formcheck.video import VideoInfo
 
 FPS = 30.0
 WIDTH, HEIGHT = 1280, 720
@@ -250,3 +255,31 @@ def body(series: PoseSeries) -> BodySignals:
 def rep_spans(script: Script) -> list[tuple[float, float]]:
     _, spans = script.timeline()
     return [(start, end) for start, end, _ in spans]
+
+
+#: Synthetic series are drawn clean: the session takes them as they are.
+AS_DRAWN = CleaningSettings(repair_swaps=False, smooth=False)
+
+
+def session_for(series: PoseSeries, exercise: str = "auto", *,
+                exercises: dict[str, Exercise] | None = None) -> Session:
+    info = VideoInfo("synthetic", series.width, series.height, series.fps, 0.0, None, "none")
+    return Session(info, SessionSettings(exercise=exercise, cleaning=AS_DRAWN),
+                   exercises=exercises)
+
+
+def grade(series: PoseSeries, exercise: str = "auto", *,
+          exercises: dict[str, Exercise] | None = None) -> Report:
+    """Feed a synthetic series frame by frame through a session; its report."""
+    return stream(series, exercise, exercises=exercises)[0]
+
+
+def stream(series: PoseSeries, exercise: str = "auto", *,
+           exercises: dict[str, Exercise] | None = None) -> tuple[Report, list[Event]]:
+    """The report and every event of a session fed the series frame by frame."""
+    session = session_for(series, exercise, exercises=exercises)
+    events: list[Event] = []
+    for i in range(len(series)):
+        events += session.feed(series.sample(i))
+    events += session.end()
+    return session.finish(), events

@@ -29,8 +29,9 @@ REQUIRED_FIELDS = {"schema", "status", "video", "exercise", "variant", "view", "
 
 
 def _with_image(recording: PoseRecording, image_px: np.ndarray) -> PoseRecording:
-    clean: PoseSeries = replace(recording.clean, image_px=image_px.astype(np.float32))
-    return replace(recording, clean=clean)
+    """The recording with its raw landmarks replaced (the session cleans them again)."""
+    raw: PoseSeries = replace(recording.raw, image_px=image_px.astype(np.float32))
+    return replace(recording, raw=raw)
 
 
 def _bump(t: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -54,7 +55,7 @@ def test_bent_stance_knee_injected_into_a_real_deadlift_is_caught() -> None:
     clean = analyse_recording(recording)
     assert clean.reps[0].good
     rep = clean.reps[0].rep
-    image = recording.clean.image_px.copy()
+    image = recording.raw.image_px.copy()
     # Stand on the right leg (the planted one in this clip): push its knee forward,
     # which bends it about 25 degrees more at the bottom.
     shift = 45.0 * _bump(recording.clean.t_s, rep.start_s, rep.end_s)
@@ -71,7 +72,7 @@ def test_incomplete_lockout_injected_into_rep_3_of_a_real_bridge_set_is_caught()
     clean = analyse_recording(recording)
     assert clean.total_reps == 5 and clean.good_reps == 5
     rep = clean.reps[2].rep
-    image = recording.clean.image_px.copy()
+    image = recording.raw.image_px.copy()
     torso = np.nanmedian(np.linalg.norm(image[:, L.LEFT_SHOULDER, :2] - image[:, L.LEFT_HIP, :2],
                                         axis=1))
     # Let the hips sag toward the floor at the top of rep 3 only.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.exercises import View
-from formcheck.recognition import recognise
+from formcheck.body import BodySignals
+from formcheck.exercises import EXERCISES, View
+from formcheck.recognition import recognise as recognise_with
 from tests.factories import (
     BridgeRep,
     HingeRep,
@@ -15,6 +16,10 @@ from tests.factories import (
     hinge_series,
     rear_hinge_series,
 )
+
+
+def recognise(signals: BodySignals):  # type: ignore[no-untyped-def]
+    return recognise_with(signals, EXERCISES)
 
 
 def test_single_leg_hinge_from_the_side_is_a_deadlift() -> None:

@@ -21,12 +21,15 @@ class CleaningSettings:
             landmarks and per (m/s) for world landmarks.
         reset_gap_s: A detection gap longer than this restarts the filters, seconds.
         repair_swaps: Repair short left/right leg swaps.
+        smooth: Smooth with the One Euro filter (off only for already clean input, such
+            as synthetic series in tests).
     """
 
     min_cutoff_hz: float = 1.0
     beta: float = 5.0
     reset_gap_s: float = 0.5
     repair_swaps: bool = True
+    smooth: bool = True
 
 
 class PoseCleaner:
@@ -58,6 +61,8 @@ class PoseCleaner:
         self._last_seen_s = sample.t_s
         if self.settings.repair_swaps:
             sample = self._swaps(sample)
+        if not self.settings.smooth:
+            return sample
         image = self._image(sample.t_s, sample.image_px / self._scale) * self._scale
         world = self._world(sample.t_s, sample.world_m)
         return replace(sample, image_px=image.astype(np.float32), world_m=world.astype(np.float32))

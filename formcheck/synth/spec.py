@@ -38,7 +38,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from formcheck.errors import InputError
+from formcheck.exercises import EXERCISES as REGISTRY
 
+#: The exercises the generator can pose (formcheck.synth.motion); their fault codes come
+#: from the analyser's registry.
 EXERCISES = ("sldl", "bridge")
 VARIANTS = ("double", "single_leg")
 VIEWS = ("side", "front", "rear", "oblique", "feet")
@@ -47,22 +50,30 @@ FPS_CHOICES = (24, 30, 60)
 MIN_RESOLUTION = (640, 480)
 MAX_RESOLUTION = (1280, 720)
 
-# The fault codes are a contract with the analyser: exactly these strings.
+# How each fault is posed: code -> (unit, (min magnitude, max magnitude) accepted in a
+# spec). The unit is the generator's (knees caving is posed in metres of inward travel).
+RENDER_MAGNITUDES: dict[str, tuple[str, tuple[float, float]]] = {
+    "sldl.stance_knee_bend": ("deg", (25.0, 75.0)),
+    "sldl.hip_opening": ("deg", (5.0, 45.0)),
+    "sldl.leg_trunk_misalign": ("deg", (5.0, 60.0)),
+    "sldl.touch_down": ("s", (0.1, 1.0)),
+    "sldl.partial_range": ("deg", (15.0, 60.0)),
+    "sldl.knee_valgus": ("deg", (5.0, 30.0)),
+    "sldl.rushed": ("s", (0.4, 1.5)),
+    "bridge.incomplete_lockout": ("deg", (110.0, 170.0)),
+    "bridge.hyperextension": ("deg", (185.0, 220.0)),
+    "bridge.pelvic_drop": ("deg", (4.0, 30.0)),
+    "bridge.knees_caving": ("m", (0.03, 0.15)),
+    "bridge.feet_placement": ("deg", (40.0, 150.0)),
+    "bridge.rushed": ("s", (0.4, 1.5)),
+}
+
+# The fault codes are a contract with the analyser: exactly the registry's strings.
 # code -> (exercise, unit, (min magnitude, max magnitude) accepted in a spec)
 FAULTS: dict[str, tuple[str, str, tuple[float, float]]] = {
-    "sldl.stance_knee_bend": ("sldl", "deg", (25.0, 75.0)),
-    "sldl.hip_opening": ("sldl", "deg", (5.0, 45.0)),
-    "sldl.leg_trunk_misalign": ("sldl", "deg", (5.0, 60.0)),
-    "sldl.touch_down": ("sldl", "s", (0.1, 1.0)),
-    "sldl.partial_range": ("sldl", "deg", (15.0, 60.0)),
-    "sldl.knee_valgus": ("sldl", "deg", (5.0, 30.0)),
-    "sldl.rushed": ("sldl", "s", (0.4, 1.5)),
-    "bridge.incomplete_lockout": ("bridge", "deg", (110.0, 170.0)),
-    "bridge.hyperextension": ("bridge", "deg", (185.0, 220.0)),
-    "bridge.pelvic_drop": ("bridge", "deg", (4.0, 30.0)),
-    "bridge.knees_caving": ("bridge", "m", (0.03, 0.15)),
-    "bridge.feet_placement": ("bridge", "deg", (40.0, 150.0)),
-    "bridge.rushed": ("bridge", "s", (0.4, 1.5)),
+    code: (name, *RENDER_MAGNITUDES[code])
+    for name in EXERCISES
+    for code in REGISTRY[name].fault_codes
 }
 
 # Default azimuth (deg) of each view, for a camera on the person's left; mirrored for "right".

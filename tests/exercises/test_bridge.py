@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.analyse import grade_body
 from formcheck.exercises import BRIDGE, View
 from formcheck.exercises.bridge import CHECKS
 from formcheck.report import Report
-from formcheck.video import VideoInfo
-from tests.factories import HEIGHT, WIDTH, BridgeRep, Script, body, bridge_series
-
-INFO = VideoInfo("synthetic", WIDTH, HEIGHT, 30.0, 0.0, None, "none")
+from tests.factories import BridgeRep, Script, bridge_series, grade
 
 
 def _grade(reps: list[BridgeRep], view: View = View.SIDE) -> Report:
     series = bridge_series(Script(reps), oblique=view == View.OBLIQUE)
-    return grade_body(BRIDGE, body(series), view, INFO)
+    report = grade(series, BRIDGE.name)
+    assert report.view == view
+    return report
 
 
 def _codes(report: Report) -> list[set[str]]:

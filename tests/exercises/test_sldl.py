@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.analyse import grade_body
 from formcheck.exercises import SLDL, View
 from formcheck.exercises.sldl import CHECKS
 from formcheck.report import Report
-from formcheck.video import VideoInfo
-from tests.factories import HEIGHT, WIDTH, HingeRep, Script, body, hinge_series, rear_hinge_series
-
-INFO = VideoInfo("synthetic", WIDTH, HEIGHT, 30.0, 0.0, None, "none")
+from tests.factories import HingeRep, Script, grade, hinge_series, rear_hinge_series
 
 
 def _grade(reps: list[HingeRep], view: View = View.SIDE) -> Report:
     series = hinge_series(Script(reps)) if view == View.SIDE else rear_hinge_series(Script(reps))
-    return grade_body(SLDL, body(series), view, INFO)
+    report = grade(series, SLDL.name)
+    assert report.view == view
+    return report
 
 
 def _codes(report: Report) -> list[set[str]]:
@@ -98,7 +96,7 @@ def test_every_check_has_a_source_and_a_unit() -> None:
 def test_low_visibility_makes_a_check_uncertain_not_failed() -> None:
     series = hinge_series(Script([HingeRep(knee_flexion_deg=70)]))
     series.visibility[:] = 0.2
-    report = grade_body(SLDL, body(series), View.SIDE, INFO)
+    report = grade(series, SLDL.name)
     graded = report.reps[0]
     assert graded.good
     assert "sldl.stance_knee_bend" in {u.code for u in graded.uncertain}
