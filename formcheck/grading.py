@@ -139,21 +139,23 @@ class SetSummary:
 class Tally:
     """Counts good reps until the first bad one, and splits reps into sets.
 
-    Feed graded reps in time order with :meth:`add`.
+    Feed graded reps in time order with :meth:`add`; each answer takes constant time,
+    so a live session can ask on every frame.
     """
 
     set_break_s: float = SET_BREAK_S
     reps: list[GradedRep] = field(default_factory=list)
+    _first_bad: int | None = field(default=None, init=False, repr=False)
 
     @property
     def first_bad(self) -> int | None:
         """1-based index of the first bad rep, or None."""
-        return first_bad_rep(self.reps)
+        return self._first_bad
 
     @property
     def good_reps(self) -> int:
         """Good reps before the first bad one."""
-        return good_before_stop(self.reps)
+        return len(self.reps) if self._first_bad is None else self._first_bad - 1
 
     def add(self, graded: GradedRep) -> GradedRep:
         """Record a rep; returns it with its set and after-stop mark."""
@@ -162,9 +164,11 @@ class Tally:
             last = self.reps[-1]
             new_set = graded.rep.start_s - last.rep.end_s > self.set_break_s
             set_index = last.set_index + (1 if new_set else 0)
-        after_stop = self.first_bad is not None
+        after_stop = self._first_bad is not None
         graded = replace(graded, set_index=set_index, after_stop=after_stop)
         self.reps.append(graded)
+        if self._first_bad is None and not graded.good:
+            self._first_bad = len(self.reps)
         return graded
 
     def sets(self) -> list[SetSummary]:

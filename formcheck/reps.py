@@ -86,11 +86,17 @@ class Rep:
 
 
 class Phase(Enum):
-    """Where the engine is: at rest, moving away from rest, or on the way back."""
+    """Where the engine is: at rest, moving away from rest, holding at the peak (the
+    bottom of a deadlift, the top of a bridge), or on the way back."""
 
     REST = "rest"
     AWAY = "away"
+    PEAK = "peak"
     BACK = "back"
+
+#: The signal within this fraction of ``start_delta`` of its peak, and no new peak for
+#: ``PEAK_HOLD_S``, is a hold at the peak.
+PEAK_BAND, PEAK_HOLD_S = 0.5, 0.2
 
 
 class _State(Enum):
@@ -130,11 +136,12 @@ class RepEngine:
 
     @property
     def phase(self) -> Phase:
-        """Rest, away from rest (toward the peak), or back from the peak."""
+        """Rest, away from rest (toward the peak), holding at the peak, or back from it."""
         if not self.moving:
             return Phase.REST
-        below_peak = self._peak_value - self._last_value
-        return Phase.BACK if below_peak > self.settings.start_delta / 2 else Phase.AWAY
+        if self._peak_value - self._last_value > PEAK_BAND * self.settings.start_delta:
+            return Phase.BACK
+        return Phase.PEAK if self._last_t - self._peak_s >= PEAK_HOLD_S else Phase.AWAY
 
     def finish(self, end_s: float) -> Rep | None:
         """The stream has ended at ``end_s``: the rep under way, if it is past its peak and

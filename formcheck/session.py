@@ -174,7 +174,7 @@ class FrameState:
         exercise: The committed exercise, or None while recognising.
         view: The committed view, or None.
         phase: ``no person``, ``recognising``, ``rest``, or the exercise's name for the
-            half of the rep under way (``lowering``, ``standing up``, ``lifting``...).
+            part of the rep under way (``lowering``, ``at the bottom``, ``standing up``...).
         rep: The rep under way (1-based), or the last one finished; 0 before any.
         total_reps: Reps finished.
         good_reps: Good reps before the first bad one.
@@ -422,7 +422,7 @@ class Session:
             return FrameState(t, detected, None, None, phase, len(tally.reps), **common)
         exercise, setup, engine = self._exercise, self._setup, self._engine
         phase = {Phase.REST: "rest", Phase.AWAY: exercise.phases[0],
-                 Phase.BACK: exercise.phases[1]}[engine.phase]
+                 Phase.PEAK: exercise.phases[1], Phase.BACK: exercise.phases[2]}[engine.phase]
         if not detected:
             phase = "no person"
         checks = applicable(exercise.checks, setup.view)

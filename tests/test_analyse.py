@@ -17,6 +17,7 @@ from formcheck.analyse import analyse_recording
 from formcheck.cli import app
 from formcheck.errors import ExitCode
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.model import sha256_of
 from formcheck.pose.series import PoseRecording, PoseSeries
 from formcheck.video import VideoWriter
 from tests.conftest import SAMPLE_VIDEOS, cached_poses, realclip
@@ -138,3 +139,54 @@ def test_clip_without_a_person_is_ungradable_exit_4(tmp_path: Path) -> None:
     json_result = runner.invoke(app, ["analyse", str(path), "--json"])
     assert json_result.exit_code == ExitCode.UNGRADABLE
     assert '"status": "ungradable"' in json_result.output
+
+
+def test_frame_by_frame_session_equals_analyse_and_the_saved_recording(tmp_path: Path) -> None:
+    import json
+
+    from formcheck.analyse import run_session
+    from formcheck.pipeline import recorded_poses
+    from formcheck.report import Provenance, Report
+    from formcheck.session import CountStopped, RepGraded, Session
+
+    clip = _sample("sldl_side_knee_breaks_rep3.mp4")
+    analysed = runner.invoke(app, ["analyse", str(clip), "--json"])
+    assert analysed.exit_code == 0, analysed.output
+    from_video = json.loads(analysed.output)
+
+    # The same clip's poses, saved and re-graded without the model, give the same report.
+    recording = cached_poses(clip)
+    saved = tmp_path / "poses.npz"
+    recording.save_npz(saved)
+    regraded = runner.invoke(app, ["analyse", str(saved), "--json"])
+    assert regraded.exit_code == 0, regraded.output
+    assert json.loads(regraded.output) == from_video
+
+    # Fed frame by frame, the events agree with the final report.
+    events = []
+    session = Session(recording.video, provenance=Provenance(
+        model=recording.model, model_sha256=recording.meta["model_sha256"],
+        source_sha256=recording.meta["source_sha256"]))
+    report = run_session(session, recorded_poses(recording), lambda _, e: events.extend(e))
+    assert report == Report.from_dict(from_video)
+    graded = [e.graded for e in events if isinstance(e, RepGraded)]
+    assert graded == list(report.reps) and len(graded) == 5
+    stops = [e for e in events if isinstance(e, CountStopped)]
+    assert [s.rep_index for s in stops] == [report.first_bad_rep] == [3]
+    assert from_video["provenance"]["source_sha256"] == sha256_of(clip)
+
+
+def test_a_real_bridge_cut_during_its_last_lowering_still_counts_it() -> None:
+    recording = cached_poses(realclip("04_bridge_darebee_glute_bridge.mp4"))
+    whole = analyse_recording(recording)
+    last = whole.reps[-1].rep
+    assert whole.total_reps == 5 and not last.ended_by_clip
+    # Cut the clip on the way down from the top, about 0.2 s before the rep would end
+    # (the hips a quarter of the way back down after a pause at the top).
+    cut_s = last.peak_s + 0.7 * (last.end_s - last.peak_s)
+    keep = recording.raw.t_s <= cut_s
+    raw = replace(recording.raw, **{k: v[keep] for k, v in recording.raw.arrays().items()})
+    cut = analyse_recording(replace(recording, raw=raw))
+    assert cut.total_reps == 5
+    assert cut.reps[-1].rep.ended_by_clip and cut.reps[-1].good
+    assert [r.rep.start_s for r in cut.reps] == [r.rep.start_s for r in whole.reps]

@@ -169,7 +169,8 @@ class Exercise:
             side, decided on the first rep's frames and kept for the rest of the session.
         readouts: ``(body, setup) -> {metric: (T,)}`` live values of the checked angles,
             named like the check metrics they preview, for overlays.
-        phases: Names of the two halves of a rep: moving away from rest, and back.
+        phases: Names of the three parts of a rep: moving away from rest, holding at the
+            peak, and coming back.
         filming_advice: View -> how to film to get the checks that need it.
     """
 
@@ -184,7 +185,7 @@ class Exercise:
     view: Callable[[BodySignals], View]
     resolve_setup: Callable[[BodySignals, Rep, Setup], Setup] = _same_setup
     readouts: Callable[[BodySignals, Setup], dict[str, np.ndarray]] = _no_readouts
-    phases: tuple[str, str] = ("moving", "returning")
+    phases: tuple[str, str, str] = ("moving", "holding", "returning")
     filming_advice: dict[View, str] = field(default_factory=dict)
 
     @property

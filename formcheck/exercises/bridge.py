@@ -293,7 +293,7 @@ BRIDGE = Exercise(
     view=view,
     resolve_setup=resolve_setup,
     readouts=readouts,
-    phases=("lifting", "lowering"),
+    phases=("lifting", "at the top", "lowering"),
     filming_advice={
         View.SIDE: "film from the side at hip height, the whole body from head to feet in frame",
         View.OBLIQUE: "film from 45 degrees on the side of the lifted leg, at hip height",

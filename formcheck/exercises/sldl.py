@@ -342,7 +342,7 @@ SLDL = Exercise(
     recognise=recognise,
     view=view,
     readouts=readouts,
-    phases=("lowering", "standing up"),
+    phases=("lowering", "at the bottom", "standing up"),
     filming_advice={
         View.SIDE: "film from the side, camera at hip height, whole body in frame",
         View.REAR: "film from behind, camera at hip height, 3-4 m away",

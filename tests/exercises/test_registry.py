@@ -97,7 +97,7 @@ SQUAT = Exercise(
     recognise=_recognise,
     view=lambda body: posture.standing_view(body, posture.frames_or_all(
         posture.standing(body), body)),
-    phases=("sitting down", "standing up"),
+    phases=("sitting down", "at the bottom", "standing up"),
 )
 
 
