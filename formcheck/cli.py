@@ -137,9 +137,9 @@ def analyse(
         help="Video file to grade, or a pose recording saved by `formcheck pose -o x.npz`"
              " (re-graded without running the model).",
         exists=True, dir_okay=False, readable=True)],
-    exercise: Annotated[ExerciseChoice, typer.Option(  # type: ignore[valid-type]
+    exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
-    ] = ExerciseChoice.auto,  # type: ignore[attr-defined]
+    ] = ExerciseChoice("auto"),
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the report as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]

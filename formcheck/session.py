@@ -415,11 +415,10 @@ class Session:
         t = float(row.t_s[0])
         detected = bool(np.isfinite(row.trunk_incl_img_deg[0]))
         tally = self._tally
-        common = {"total_reps": len(tally.reps), "good_reps": tally.good_reps,
-                  "count_stopped": tally.first_bad is not None}
+        total, good, stopped = len(tally.reps), tally.good_reps, tally.first_bad is not None
         if self._exercise is None or self._setup is None or self._engine is None:
             phase = "recognising" if detected else "no person"
-            return FrameState(t, detected, None, None, phase, len(tally.reps), **common)
+            return FrameState(t, detected, None, None, phase, total, total, good, stopped)
         exercise, setup, engine = self._exercise, self._setup, self._engine
         phase = {Phase.REST: "rest", Phase.AWAY: exercise.phases[0],
                  Phase.PEAK: exercise.phases[1], Phase.BACK: exercise.phases[2]}[engine.phase]
@@ -434,9 +433,9 @@ class Session:
                                         tuple((c.fault_when, c.limit) for c in on_metric)))
         return FrameState(
             t, detected, exercise.name, setup.view, phase,
-            engine.count + (1 if engine.in_rep else 0),
+            engine.count + (1 if engine.in_rep else 0), total, good, stopped,
             signal=float(exercise.primary_signal(row, setup)[0]),
-            readouts=tuple(readouts), **common)
+            readouts=tuple(readouts))
 
     # ----------------------------------------------------------------- report
 
@@ -448,34 +447,35 @@ class Session:
     def _report(self) -> Report:
         video = self._video()
         rate = self._frames_detected / self._frames_seen if self._frames_seen else 0.0
-        common = {"video": video, "detection_rate": rate, "provenance": self.provenance}
+        provenance = self.provenance
         if rate < self.settings.min_detection_rate:
-            return Report(Status.UNGRADABLE, exercise="other", reason=(
-                f"a person was found in only {100 * rate:.0f}% of frames: film in good light"
-                " with the whole body in frame"), **common)
-        decision = self._decision
-        if decision is None or not decision.recognised or self._exercise is None:
+            reason = (f"a person was found in only {100 * rate:.0f}% of frames: film in good"
+                      " light with the whole body in frame")
+            return Report(Status.UNGRADABLE, video, "other", reason=reason,
+                          detection_rate=rate, provenance=provenance)
+        decision, exercise, setup = self._decision, self._exercise, self._setup
+        if decision is None or exercise is None or setup is None:
             seen = decision.seen if decision else "no frames"
-            return Report(Status.UNGRADABLE, exercise="other", reason=seen, seen=seen,
-                          view=decision.view if decision else None, **common)
-        exercise, setup = self._exercise, self._setup
-        assert setup is not None
-        reps = tuple(self._tally.reps)
+            return Report(Status.UNGRADABLE, video, "other", reason=seen, seen=seen,
+                          view=decision.view if decision else None, detection_rate=rate,
+                          provenance=provenance)
         skipped_checks = tuple(skipped(exercise.checks, setup.view))
         sets = tuple(self._tally.sets())
         return Report(
             Status.GRADED,
-            exercise=exercise.name,
+            video,
+            exercise.name,
             variant=setup.variant,
             view=setup.view,
             seen=decision.seen,
-            reps=reps,
+            reps=tuple(self._tally.reps),
             sets=sets,
             skipped_checks=skipped_checks,
             filming_advice=tuple(filming_advice(exercise, code) for code, _ in skipped_checks),
             prescription=advice([s.good_reps for s in sets],
                                 [s.rest_before_s for s in sets if s.rest_before_s is not None]),
-            **common,
+            detection_rate=rate,
+            provenance=provenance,
         )
 
 

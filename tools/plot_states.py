@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 from pathlib import Path
 
 from formcheck.analyse import analyse_file
@@ -57,7 +58,7 @@ def main() -> None:
     palette = ["#cfe8ff", "#ffe3bf", "#c9f0c9", "#e0d0ff", "#fff3a0"]
     for i, phase in enumerate(phases):
         colour = colours.get(phase) or palette[i % len(palette)]
-        spans = [(a.t_s, b.t_s) for a, b in zip(states, states[1:], strict=False)
+        spans = [(a.t_s, b.t_s) for a, b in itertools.pairwise(states)
                  if a.phase == phase]
         for n, (a, b) in enumerate(spans):
             top.axvspan(a, b, color=colour, lw=0, label=phase if n == 0 else None)

@@ -112,7 +112,7 @@ class Setup:
 
     exercise: str
     view: View
-    variant: str | None = None
+    variant: Literal["double", "single_leg"] | None = None
     working_side: int | None = None
 
 
