@@ -42,6 +42,7 @@ ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type
 #: ``auto`` and every registered exercise.
 ExerciseChoice = StrEnum(  # type: ignore[misc]
     "ExerciseChoice", {"auto": "auto", **{name: name for name in EXERCISES}})
+AUTO = ExerciseChoice("auto")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -139,7 +140,7 @@ def analyse(
         exists=True, dir_okay=False, readable=True)],
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
-    ] = ExerciseChoice("auto"),
+    ] = AUTO,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the report as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
