@@ -1,7 +1,7 @@
-"""Grade a file: a video's frames, or a saved pose recording's poses, fed through one
-:class:`~formcheck.session.Session`.
+"""Grade a source of frames (a video file, a camera) or a saved pose recording, fed
+through one :class:`~formcheck.session.Session`.
 
-This is the file driver behind ``formcheck analyse`` and ``formcheck eval``. It keeps
+This is the driver behind ``formcheck analyse`` and ``formcheck eval``. It keeps
 nothing of the clip but what the session keeps (a bounded window of frames), so
 memory does not grow with the clip's length.
 """
@@ -19,7 +19,7 @@ from formcheck.pose.model import DEFAULT_MODEL, sha256_of
 from formcheck.pose.series import PoseRecording, PoseSample
 from formcheck.report import Provenance, Report
 from formcheck.session import Event, FrameState, Session, SessionSettings
-from formcheck.video import VideoFile, VideoInfo
+from formcheck.video import FrameSource, VideoFile
 
 logger = logging.getLogger(__name__)
 
@@ -55,19 +55,30 @@ def analyse_recording(recording: PoseRecording, exercise: str = "auto", *,
     return run_session(session, recorded_poses(recording), on_frame)
 
 
+def analyse_source(source: FrameSource, exercise: str = "auto", *,
+                   model: str = DEFAULT_MODEL, source_sha256: str | None = None,
+                   on_progress: ProgressCallback | None = None,
+                   on_frame: FrameCallback | None = None) -> Report:
+    """Run the pose model over a frame source (a file or a camera), frame by frame, and
+    grade it; the source is read until it stops delivering frames."""
+    with PoseEstimator(model) as estimator:
+        provenance = Provenance(model=estimator.model_name, model_sha256=estimator.model_sha256,
+                                source_sha256=source_sha256)
+        session = Session(source.info, SessionSettings(exercise=exercise),
+                          provenance=provenance)
+        poses = estimated_poses(source.frames(), estimator, duration_s=source.info.duration_s,
+                                on_progress=on_progress)
+        return run_session(session, poses, on_frame)
+
+
 def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,
                   on_progress: ProgressCallback | None = None,
                   on_frame: FrameCallback | None = None) -> Report:
     """Run the pose model over a video file, frame by frame, and grade it."""
     path = Path(path)
-    with VideoFile(path) as video, PoseEstimator(model) as estimator:
-        info: VideoInfo = video.info
-        provenance = Provenance(model=estimator.model_name, model_sha256=estimator.model_sha256,
-                                source_sha256=sha256_of(path))
-        session = Session(info, SessionSettings(exercise=exercise), provenance=provenance)
-        poses = estimated_poses(video.frames(), estimator, duration_s=info.duration_s,
-                                on_progress=on_progress)
-        return run_session(session, poses, on_frame)
+    with VideoFile(path) as video:
+        return analyse_source(video, exercise, model=model, source_sha256=sha256_of(path),
+                              on_progress=on_progress, on_frame=on_frame)
 
 
 def analyse_file(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,

@@ -118,7 +118,7 @@ def _display_rotation(
     return round(float(rotation) / 90.0) * 90 % 360
 
 
-class _FrameSource:
+class FrameSource:
     """What the sources share: ``info``, ``frames()`` and closing as a context manager."""
 
     info: VideoInfo
@@ -137,7 +137,7 @@ class _FrameSource:
         self.close()
 
 
-class VideoFile(_FrameSource):
+class VideoFile(FrameSource):
     """A video file read with PyAV, yielding upright RGB frames with true timestamps.
 
     Use as a context manager or call :meth:`close`. ``info`` is known after opening.
@@ -243,7 +243,7 @@ class VideoFile(_FrameSource):
         self._container.close()
 
 
-class Camera(_FrameSource):
+class Camera(FrameSource):
     """A live camera read with OpenCV; timestamps come from the monotonic clock.
 
     Args:

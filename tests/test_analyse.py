@@ -19,7 +19,7 @@ from formcheck.errors import ExitCode
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.model import sha256_of
 from formcheck.pose.series import PoseRecording, PoseSeries
-from formcheck.video import VideoWriter
+from formcheck.video import VideoFile, VideoWriter
 from tests.conftest import SAMPLE_VIDEOS, cached_poses, realclip
 
 pytestmark = pytest.mark.model
@@ -190,3 +190,24 @@ def test_a_real_bridge_cut_during_its_last_lowering_still_counts_it() -> None:
     assert cut.total_reps == 5
     assert cut.reps[-1].rep.ended_by_clip and cut.reps[-1].good
     assert [r.rep.start_s for r in cut.reps] == [r.rep.start_s for r in whole.reps]
+
+
+class _CameraLike(VideoFile):
+    """A clip played as a camera would deliver it: no path, no known duration."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.info = replace(self.info, path="camera:0", duration_s=0.0, frame_count=None,
+                            codec="camera")
+
+
+def test_any_frame_source_goes_through_the_same_session() -> None:
+    from formcheck.analyse import analyse_source
+
+    clip = _sample("bridge_side_incomplete_lockout.mp4")
+    with _CameraLike(clip) as camera:
+        live = analyse_source(camera)
+    offline = analyse_recording(cached_poses(clip))
+    assert live.video.path == "camera:0" and live.video.duration_s > 0
+    assert live.provenance.source_sha256 is None
+    assert live.reps == offline.reps and live.verdict == offline.verdict
