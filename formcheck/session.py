@@ -181,6 +181,9 @@ class FrameState:
         count_stopped: True from the first bad rep on.
         signal: The exercise's primary signal at this frame (NaN while recognising).
         readouts: Live values of the checked angles valid in this view.
+        landmarks_px: ``(33, 2)`` the cleaned landmarks in pixels of the upright frame
+            (NaN without a person), for drawing.
+        visibility: ``(33,)`` their visibility, 0-1.
     """
 
     t_s: float
@@ -194,6 +197,19 @@ class FrameState:
     count_stopped: bool
     signal: float = math.nan
     readouts: tuple[Readout, ...] = ()
+    landmarks_px: np.ndarray = field(default_factory=lambda: np.full((33, 2), np.nan))
+    visibility: np.ndarray = field(default_factory=lambda: np.zeros(33))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrameState):
+            return NotImplemented
+        plain = ("t_s", "detected", "exercise", "view", "phase", "rep", "total_reps",
+                 "good_reps", "count_stopped", "readouts")
+        return all(getattr(self, f) == getattr(other, f) for f in plain) and all(
+            np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True)
+            for f in ("signal", "landmarks_px", "visibility"))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Session:
@@ -240,13 +256,21 @@ class Session:
         self._last_attempt_s = -math.inf
         self._hint: str | None = None
         self._ended = False
-        self._state = FrameState(0.0, False, None, None, "no person", 0, 0, 0, False)
+        self._last_row: BodySignals | None = None
+        self._state: FrameState | None = None
 
     # ------------------------------------------------------------------ feeding
 
     @property
     def state(self) -> FrameState:
-        """The state after the last frame fed."""
+        """The state after the last frame fed (worked out when first asked for, so a
+        driver that never draws does not pay for it)."""
+        if self._state is None:
+            if self._last_row is None:
+                return FrameState(0.0, False, None, None, "no person", 0, 0, 0, False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self._state = self._frame_state(self._last_row)
         return self._state
 
     @property
@@ -287,7 +311,7 @@ class Session:
         elif t - self._last_attempt_s >= self.settings.decide_every_s:
             self._last_attempt_s = t
             events += self._try_to_decide(final=False)
-        self._state = self._frame_state(row)
+        self._last_row, self._state = row, None
         return events
 
     def end(self) -> list[Event]:
@@ -416,9 +440,11 @@ class Session:
         detected = bool(np.isfinite(row.trunk_incl_img_deg[0]))
         tally = self._tally
         total, good, stopped = len(tally.reps), tally.good_reps, tally.first_bad is not None
+        pose = {"landmarks_px": row.image_px[0], "visibility": row.visibility[0]}
         if self._exercise is None or self._setup is None or self._engine is None:
             phase = "recognising" if detected else "no person"
-            return FrameState(t, detected, None, None, phase, total, total, good, stopped)
+            return FrameState(t, detected, None, None, phase, total, total, good, stopped,
+                              **pose)
         exercise, setup, engine = self._exercise, self._setup, self._engine
         phase = {Phase.REST: "rest", Phase.AWAY: exercise.phases[0],
                  Phase.PEAK: exercise.phases[1], Phase.BACK: exercise.phases[2]}[engine.phase]
@@ -435,7 +461,7 @@ class Session:
             t, detected, exercise.name, setup.view, phase,
             engine.count + (1 if engine.in_rep else 0), total, good, stopped,
             signal=float(exercise.primary_signal(row, setup)[0]),
-            readouts=tuple(readouts))
+            readouts=tuple(readouts), **pose)
 
     # ----------------------------------------------------------------- report
 
