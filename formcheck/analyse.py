@@ -19,27 +19,35 @@ from formcheck.pose.model import DEFAULT_MODEL, sha256_of
 from formcheck.pose.series import PoseRecording, PoseSample
 from formcheck.report import Provenance, Report
 from formcheck.session import Event, FrameState, Session, SessionSettings
-from formcheck.video import FrameSource, VideoFile
+from formcheck.video import Frame, FrameSource, VideoFile
 
 logger = logging.getLogger(__name__)
 
-#: Called after each frame with the session's state and the events of that frame.
-FrameCallback = Callable[[FrameState, list[Event]], None]
+#: Called after each frame with the session's state, the events of that frame, and the
+#: decoded frame (None when re-grading a saved recording, which has no pictures).
+FrameCallback = Callable[[FrameState, list[Event], Frame | None], None]
 
 #: Saved pose recordings (``formcheck pose -o poses.npz``) are graded without the model.
 RECORDING_SUFFIX = ".npz"
 
 
-def run_session(session: Session, poses: Iterable[PoseSample],
+def run_session(session: Session, poses: Iterable[tuple[PoseSample, Frame | None]],
                 on_frame: FrameCallback | None = None) -> Report:
-    """Feed every pose through ``session`` and return its report."""
-    for sample in poses:
+    """Feed every pose through ``session`` and return its report.
+
+    Args:
+        session: A fresh session.
+        poses: ``(pose, frame)`` pairs in time order; the frame may be None.
+        on_frame: Told each frame's state, events and frame; the events of the end of
+            the stream (a rep cut off by it) come in one more call, without a frame.
+    """
+    for sample, frame in poses:
         events = session.feed(sample)
         if on_frame is not None:
-            on_frame(session.state, events)
+            on_frame(session.state, events, frame)
     final = session.end()
     if on_frame is not None and final:
-        on_frame(session.state, final)
+        on_frame(session.state, final, None)
     return session.finish()
 
 
@@ -52,7 +60,8 @@ def analyse_recording(recording: PoseRecording, exercise: str = "auto", *,
                             source_sha256=recording.meta.get("source_sha256"))
     session = Session(recording.video, SessionSettings(exercise=exercise),
                       provenance=provenance)
-    return run_session(session, recorded_poses(recording), on_frame)
+    return run_session(session, ((sample, None) for sample in recorded_poses(recording)),
+                       on_frame)
 
 
 def analyse_source(source: FrameSource, exercise: str = "auto", *,

@@ -22,11 +22,11 @@ ProgressCallback = Callable[[float], None]
 
 
 def estimated_poses(frames: Iterator[Frame], estimator: PoseEstimator, *,
-                    duration_s: float = 0.0,
-                    on_progress: ProgressCallback | None = None) -> Iterator[PoseSample]:
-    """The raw pose of each frame, one at a time."""
+                    duration_s: float = 0.0, on_progress: ProgressCallback | None = None,
+                    ) -> Iterator[tuple[PoseSample, Frame]]:
+    """The raw pose of each frame, one at a time, with its frame."""
     for frame in frames:
-        yield estimator.estimate(frame)
+        yield estimator.estimate(frame), frame
         if on_progress is not None and duration_s > 0:
             on_progress(min(1.0, frame.t_s / duration_s))
     if on_progress is not None:
@@ -66,8 +66,8 @@ def extract_poses(
     with VideoFile(video_path) as video, PoseEstimator(model) as estimator:
         info = video.info
         cleaner = PoseCleaner(info.height, cleaning)
-        for sample in estimated_poses(video.frames(), estimator, duration_s=info.duration_s,
-                                      on_progress=on_progress):
+        for sample, _ in estimated_poses(video.frames(), estimator, duration_s=info.duration_s,
+                                         on_progress=on_progress):
             raw.append(sample)
             clean.append(cleaner(sample))
         model_name, model_sha256 = estimator.model_name, estimator.model_sha256

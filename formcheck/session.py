@@ -96,14 +96,22 @@ class SetupHint:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Recognised:
-    """The session committed to an exercise and a view."""
+    """The session committed to an exercise and a view.
+
+    Attributes:
+        history_t_s: ``(N,)`` times of the frames kept before the decision, seconds.
+        history_signal: ``(N,)`` the exercise's primary signal over them, so that a
+            reporter can draw the reps that happened before the decision.
+    """
 
     t_s: float
     exercise: str
     view: View
     seen: str
+    history_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    history_signal: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -361,7 +369,9 @@ class Session:
         self._exercise = exercise
         self._setup = Setup(exercise.name, verdict.view)
         self._engine = RepEngine(exercise.rep_settings)
-        events: list[Event] = [Recognised(t, exercise.name, verdict.view, verdict.seen)]
+        history = exercise.primary_signal(body, self._setup)
+        events: list[Event] = [Recognised(t, exercise.name, verdict.view, verdict.seen,
+                                          body.t_s.copy(), history)]
         events += self._hint_event(t, self._view_hint(exercise, verdict.view))
         return events + self._advance(body)
 

@@ -167,7 +167,8 @@ def test_frame_by_frame_session_equals_analyse_and_the_saved_recording(tmp_path:
     session = Session(recording.video, provenance=Provenance(
         model=recording.model, model_sha256=recording.meta["model_sha256"],
         source_sha256=recording.meta["source_sha256"]))
-    report = run_session(session, recorded_poses(recording), lambda _, e: events.extend(e))
+    poses = ((sample, None) for sample in recorded_poses(recording))
+    report = run_session(session, poses, lambda _, e, __: events.extend(e))
     assert report == Report.from_dict(from_video)
     graded = [e.graded for e in events if isinstance(e, RepGraded)]
     assert graded == list(report.reps) and len(graded) == 5

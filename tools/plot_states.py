@@ -17,6 +17,7 @@ from pathlib import Path
 
 from formcheck.analyse import analyse_file
 from formcheck.session import Event, FrameState
+from formcheck.video import Frame
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
 
     states: list[FrameState] = []
 
-    def on_frame(state: FrameState, events: list[Event]) -> None:
+    def on_frame(state: FrameState, events: list[Event], frame: Frame | None) -> None:
         states.append(state)
 
     report = analyse_file(args.clip, args.exercise, on_frame=on_frame)

@@ -171,6 +171,10 @@ class Exercise:
             named like the check metrics they preview, for overlays.
         phases: Names of the three parts of a rep: moving away from rest, holding at the
             peak, and coming back.
+        signal_label: What the primary signal is, with its unit, for plots.
+        signal_metric: The check metric the primary signal previews (its limits are drawn
+            on plots of the signal), in ``signal_views``.
+        signal_views: Views in which the primary signal is that metric.
         filming_advice: View -> how to film to get the checks that need it.
     """
 
@@ -186,6 +190,9 @@ class Exercise:
     resolve_setup: Callable[[BodySignals, Rep, Setup], Setup] = _same_setup
     readouts: Callable[[BodySignals, Setup], dict[str, np.ndarray]] = _no_readouts
     phases: tuple[str, str, str] = ("moving", "holding", "returning")
+    signal_label: str = "primary signal"
+    signal_metric: str | None = None
+    signal_views: frozenset[View] = frozenset()
     filming_advice: dict[View, str] = field(default_factory=dict)
 
     @property

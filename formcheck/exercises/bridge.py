@@ -294,6 +294,9 @@ BRIDGE = Exercise(
     resolve_setup=resolve_setup,
     readouts=readouts,
     phases=("lifting", "at the top", "lowering"),
+    signal_label="shoulder-hip-knee angle (deg)",
+    signal_metric="hip_angle_top_deg",
+    signal_views=SAGITTAL,
     filming_advice={
         View.SIDE: "film from the side at hip height, the whole body from head to feet in frame",
         View.OBLIQUE: "film from 45 degrees on the side of the lifted leg, at hip height",

@@ -343,6 +343,9 @@ SLDL = Exercise(
     view=view,
     readouts=readouts,
     phases=("lowering", "at the bottom", "standing up"),
+    signal_label="trunk from vertical (deg)",
+    signal_metric="trunk_incl_bottom_deg",
+    signal_views=ALL_VIEWS,
     filming_advice={
         View.SIDE: "film from the side, camera at hip height, whole body in frame",
         View.REAR: "film from behind, camera at hip height, 3-4 m away",
