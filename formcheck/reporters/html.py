@@ -85,23 +85,24 @@ def _pictures(report: Report, trace: SessionTrace, video: Path | None,
               draw: Drawer | None) -> list[Picture]:
     if video is None or not trace.states:
         return []
+    wanted: list[tuple[float, str, bool | None]]
     if report.graded:
         wanted = [(key_time(g), f"rep {i}: " + ("good" if g.good else g.faults[0].message),
                    g.good) for i, g in enumerate(report.reps, start=1)]
     else:
-        t = trace.t_s
-        times = np.linspace(t[0], t[-1], UNGRADED_FRAMES + 2)[1:-1]
-        wanted = [(float(x), f"{x:.1f} s: what the pose model saw", None) for x in times]
+        first, last = trace.states[0].t_s, trace.states[-1].t_s
+        times = np.linspace(first, last, UNGRADED_FRAMES + 2)[1:-1]
+        wanted = [(float(x), "what the pose model saw", None) for x in times]
     images = frames_at(video, [t for t, _, _ in wanted])
     pictures = []
-    for t, caption, good in wanted:
-        image = images.get(t)
-        state = trace.state_at(t)
+    for t_s, caption, good in wanted:
+        image = images.get(t_s)
+        state = trace.state_at(t_s)
         if image is None:
             continue
         if draw is not None and state is not None:
             image = draw(image, state)
-        pictures.append(Picture(t, caption, good, _jpeg_uri(image)))
+        pictures.append(Picture(t_s, caption, good, _jpeg_uri(image)))
     return pictures
 
 
