@@ -1,10 +1,12 @@
-"""Shared fixtures: paths to real and rendered footage, and a pose cache."""
+"""Shared fixtures: paths to real and rendered footage, a pose cache, and schema checks."""
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +32,26 @@ def cached_poses(path: Path):  # type: ignore[no-untyped-def]
     from formcheck.pipeline import extract_poses
 
     return extract_poses(path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_report_matches_the_schema() -> Iterator[None]:
+    """Every JSON report a test produces validates against the shipped schema.
+
+    ``Report.to_dict`` is wrapped for the whole run: each dict it returns (unchanged)
+    is first checked with :func:`formcheck.reporters.schema.validate_report`.
+    """
+    from formcheck.report import Report
+    from formcheck.reporters.schema import validate_report
+
+    to_dict = Report.to_dict
+
+    @functools.wraps(to_dict)
+    def validated_to_dict(self: Report) -> dict[str, Any]:
+        data = to_dict(self)
+        validate_report(data)
+        return data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Report, "to_dict", validated_to_dict)
+        yield
