@@ -24,9 +24,11 @@ from formcheck.analyse import analyse_file
 from formcheck.errors import ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.exercises import EXERCISES
+from formcheck.outputs import Outputs, analyse_to
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
 from formcheck.reporters.json import print_json
+from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
 
 app = typer.Typer(
@@ -143,6 +145,21 @@ def analyse(
     ] = AUTO,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the report as one JSON object on stdout.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False,
+        help="Also write the JSON report to this file (the terminal still shows the verdict).",
+    )] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", dir_okay=False, help="Write a self-contained HTML report.")] = None,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", dir_okay=False,
+        help="Write the clip with the analysis drawn on it (H.264 .mp4).")] = None,
+    embed_video: Annotated[bool, typer.Option(
+        "--embed-video", help="Put the annotated video inside the HTML page.")] = False,
+    csv: Annotated[Path | None, typer.Option(
+        "--csv", dir_okay=False, help="Write the report as CSV (one row for the clip).")] = None,
+    per_rep: Annotated[bool, typer.Option(
+        "--per-rep", help="With --csv: one row per rep.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
 ) -> None:
     """Grade a single-leg deadlift or glute bridge clip rep by rep.
@@ -150,14 +167,27 @@ def analyse(
     Counts good reps and stops the count at the first bad one. Exit code 0 when
     the clip was graded, 4 when it could not be (the reason is printed).
     """
+    outputs = Outputs(json=output, annotated=annotate, html=html, embed_video=embed_video,
+                      csv=csv, per_rep=per_rep)
     with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
-        report = analyse_file(video, exercise.value, model=model.value, on_progress=on_progress)
+        report = analyse_to(video, outputs, exercise.value, model=model.value,
+                            on_progress=on_progress)
     if as_json:
         print_json(report.to_dict(), sys.stdout)
     else:
         print_report(report, _stdout_console())
+        for label, path in (("report", output), ("HTML", html), ("annotated video", annotate),
+                            ("CSV", csv)):
+            if path is not None:
+                stderr.print(f"{label} -> {escape(str(path))}", highlight=False)
     if not report.graded:
         raise typer.Exit(int(ExitCode.UNGRADABLE))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the report (formcheck.report/1)."""
+    typer.echo(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"), nl=False)
 
 
 @app.command(name="eval")
