@@ -9,17 +9,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the system allows."""
+def new_file_mode() -> int:
+    """The mode a new file gets (0666 less the process umask), read without changing the
+    umask where the system allows."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
+                return 0o666 & ~int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
     mask = os.umask(0o022)  # elsewhere: read by setting, and put back at once
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         # mkstemp makes the file private (0600); give it the mode any new file gets.
-        tmp.chmod(0o666 & ~_umask())
+        tmp.chmod(new_file_mode())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -95,7 +95,7 @@ def analyse_to(source: Path, outputs: Outputs, exercise: str = "auto", *,
                 embedded = outputs.annotated.read_bytes()
             else:
                 link = _relative(outputs.annotated, outputs.html.parent)
-        write_html(outputs.html, report, trace, video=video, draw=Overlay().draw,
+        write_html(outputs.html, report, trace, video=video, draw=Overlay().draw_pose,
                    annotated_video=link, embedded_video=embedded)
     return report
 

@@ -25,6 +25,7 @@ import av
 import numpy as np
 
 from formcheck.errors import InputError
+from formcheck.fileio import new_file_mode
 
 logger = logging.getLogger(__name__)
 
@@ -351,6 +352,7 @@ class VideoWriter:
         for packet in self._stream.encode():
             self._container.mux(packet)
         self._container.close()
+        self._tmp.chmod(new_file_mode())  # mkstemp made it private
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:

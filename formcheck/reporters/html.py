@@ -13,7 +13,7 @@ import io
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,9 @@ def _pictures(report: Report, trace: SessionTrace, video: Path | None,
         if image is None:
             continue
         if draw is not None and state is not None:
-            image = draw(image, state)
+            # What is known at the end: the exercise and view, for the checked joints
+            # (a rep before the decision was drawn while still recognising).
+            image = draw(image, replace(state, exercise=report.exercise, view=report.view))
         pictures.append(Picture(t_s, caption, good, _jpeg_uri(image)))
     return pictures
 

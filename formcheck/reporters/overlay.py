@@ -259,6 +259,13 @@ class Overlay:
             self._draw_panel(out, panel)
         return out
 
+    def draw_pose(self, image_rgb: np.ndarray, state: FrameState) -> np.ndarray:
+        """A copy of ``image_rgb`` with only the skeleton and the checked joints: for still
+        pictures whose caption says the rest (the HTML report's key frames)."""
+        out = np.array(image_rgb, dtype=np.uint8, order="C", copy=True)
+        self._draw_skeleton(out, state, _Sizes.for_image(*out.shape[:2]))
+        return out
+
     def regions(self, state: FrameState, shape: tuple[int, ...]) -> dict[str, Box]:
         """Where :meth:`draw` puts its text on an image of ``shape``, by name:
         ``counter``, ``readouts``, ``readout:<metric>`` for each readout line,
