@@ -100,3 +100,21 @@ def test_schema_command_prints_the_shipped_schema() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["properties"]["schema"]["const"] == "formcheck.report/1"
+
+
+@pytest.mark.model
+def test_a_clip_that_cannot_be_graded_still_gets_a_page_saying_why(tmp_path: Path) -> None:
+    from formcheck.video import VideoWriter
+
+    clip = tmp_path / "empty.mp4"
+    rng = np.random.default_rng(0)
+    with VideoWriter(clip, 320, 240, 10) as writer:
+        for _ in range(30):
+            writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
+    page_path = tmp_path / "report.html"
+    result = runner.invoke(app, ["analyse", str(clip), "--html", str(page_path)])
+    assert result.exit_code == ExitCode.UNGRADABLE
+    page = page_path.read_text(encoding="utf-8")
+    assert "Not graded: a person was found in only 0% of frames" in page
+    assert "How to film" in page and "What the pose model saw" in page
+    assert page.count("<figure>") == 4
