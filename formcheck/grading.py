@@ -146,6 +146,30 @@ class Tally:
     set_break_s: float = SET_BREAK_S
     reps: list[GradedRep] = field(default_factory=list)
     _first_bad: int | None = field(default=None, init=False, repr=False)
+    _break_asked: bool = field(default=False, init=False, repr=False)
+    _set_good: int = field(default=0, init=False, repr=False)
+    _set_stopped: bool = field(default=False, init=False, repr=False)
+
+    def break_set(self) -> None:
+        """The next rep starts a new set, whatever the pause (the user said so)."""
+        self._break_asked = True
+
+    @property
+    def set_index(self) -> int:
+        """The set the last rep belongs to (1 before any; the next one after a break)."""
+        if not self.reps:
+            return 1
+        return self.reps[-1].set_index + (1 if self._break_asked else 0)
+
+    @property
+    def set_good_reps(self) -> int:
+        """Good reps before the first bad one in the current set."""
+        return 0 if self._break_asked else self._set_good
+
+    @property
+    def set_stopped(self) -> bool:
+        """True when the current set has had its first bad rep."""
+        return False if self._break_asked else self._set_stopped
 
     @property
     def first_bad(self) -> int | None:
@@ -162,13 +186,21 @@ class Tally:
         set_index = 1
         if self.reps:
             last = self.reps[-1]
-            new_set = graded.rep.start_s - last.rep.end_s > self.set_break_s
+            new_set = (self._break_asked
+                       or graded.rep.start_s - last.rep.end_s > self.set_break_s)
             set_index = last.set_index + (1 if new_set else 0)
+            if new_set:
+                self._set_good, self._set_stopped = 0, False
+        self._break_asked = False
         after_stop = self._first_bad is not None
         graded = replace(graded, set_index=set_index, after_stop=after_stop)
         self.reps.append(graded)
         if self._first_bad is None and not graded.good:
             self._first_bad = len(self.reps)
+        if not graded.good:
+            self._set_stopped = True
+        elif not self._set_stopped:
+            self._set_good += 1
         return graded
 
     def sets(self) -> list[SetSummary]:

@@ -185,8 +185,12 @@ class FrameState:
             part of the rep under way (``lowering``, ``at the bottom``, ``standing up``...).
         rep: The rep under way (1-based), or the last one finished; 0 before any.
         total_reps: Reps finished.
-        good_reps: Good reps before the first bad one.
+        good_reps: Good reps before the first bad one (the clip's count).
         count_stopped: True from the first bad rep on.
+        set_index: The current set (1-based): a pause longer than the set break, or
+            :meth:`Session.new_set`, starts the next.
+        set_good_reps: Good reps before the first bad one in the current set.
+        set_stopped: True when the current set has had its first bad rep.
         signal: The exercise's primary signal at this frame (NaN while recognising).
         readouts: Live values of the checked angles valid in this view.
         landmarks_px: ``(33, 2)`` the cleaned landmarks in pixels of the upright frame
@@ -203,6 +207,9 @@ class FrameState:
     total_reps: int
     good_reps: int
     count_stopped: bool
+    set_index: int = 1
+    set_good_reps: int = 0
+    set_stopped: bool = False
     signal: float = math.nan
     readouts: tuple[Readout, ...] = ()
     landmarks_px: np.ndarray = field(default_factory=lambda: np.full((33, 2), np.nan))
@@ -212,7 +219,8 @@ class FrameState:
         if not isinstance(other, FrameState):
             return NotImplemented
         plain = ("t_s", "detected", "exercise", "view", "phase", "rep", "total_reps",
-                 "good_reps", "count_stopped", "readouts")
+                 "good_reps", "count_stopped", "set_index", "set_good_reps", "set_stopped",
+                 "readouts")
         return all(getattr(self, f) == getattr(other, f) for f in plain) and all(
             np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True)
             for f in ("signal", "landmarks_px", "visibility"))
@@ -280,6 +288,12 @@ class Session:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 self._state = self._frame_state(self._last_row)
         return self._state
+
+    def new_set(self) -> None:
+        """The user starts a new set now (a live mode's key): the next rep opens it, with
+        its own count, whatever the pause before it."""
+        self._tally.break_set()
+        self._state = None
 
     @property
     def recognition(self) -> Recognition | None:
@@ -450,7 +464,9 @@ class Session:
         detected = bool(np.isfinite(row.trunk_incl_img_deg[0]))
         tally = self._tally
         total, good, stopped = len(tally.reps), tally.good_reps, tally.first_bad is not None
-        pose = {"landmarks_px": row.image_px[0], "visibility": row.visibility[0]}
+        pose = {"landmarks_px": row.image_px[0], "visibility": row.visibility[0],
+                "set_index": tally.set_index, "set_good_reps": tally.set_good_reps,
+                "set_stopped": tally.set_stopped}
         if self._exercise is None or self._setup is None or self._engine is None:
             phase = "recognising" if detected else "no person"
             return FrameState(t, detected, None, None, phase, total, total, good, stopped,

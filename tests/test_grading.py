@@ -57,3 +57,18 @@ def test_prescription_advice() -> None:
     assert "progress toward 3 sets of 25" in advice([12, 12, 12], [90, 90])
     assert "Rest 1-2 minutes" in advice([12, 12], [30])
     assert "No rep had good form" in advice([0], [])
+
+
+def test_a_set_asked_for_starts_with_its_own_count() -> None:
+    tally = Tally()
+    tally.add(_graded(1, 0.0, False))
+    tally.add(_graded(2, 4.0, True))
+    assert (tally.set_index, tally.set_good_reps, tally.set_stopped) == (1, 1, True)
+    tally.break_set()  # a short rest, but the user says "new set"
+    assert (tally.set_index, tally.set_good_reps, tally.set_stopped) == (2, 0, False)
+    tally.add(_graded(3, 8.0, False))
+    tally.add(_graded(4, 12.0, False))
+    assert [r.set_index for r in tally.reps] == [1, 1, 2, 2]
+    assert (tally.set_good_reps, tally.set_stopped) == (2, False)
+    assert [s.good_reps for s in tally.sets()] == [1, 2]
+    assert tally.good_reps == 1  # the clip's count still stopped at rep 2

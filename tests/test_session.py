@@ -250,3 +250,22 @@ def test_unknown_exercise_lists_the_known_ones() -> None:
     series = bridge_series(Script([BridgeRep()]))
     with pytest.raises(UsageError, match="sldl, bridge"):
         session_for(series, "squat")
+
+
+def test_new_set_starts_a_fresh_count_in_the_state() -> None:
+    script = Script([HingeRep(), HingeRep(knee_flexion_deg=70), HingeRep(), HingeRep()])
+    series = hinge_series(script)
+    session = session_for(series)
+    (_, end_2), (start_3, _) = rep_spans(script)[1:3]
+    asked = False
+    for i in range(len(series)):
+        session.feed(series.sample(i))
+        if not asked and series.t_s[i] > (end_2 + start_3) / 2:
+            assert session.state.set_stopped and session.state.set_good_reps == 1
+            session.new_set()
+            asked = True
+            assert session.state.set_index == 2 and not session.state.set_stopped
+    state = session.state
+    assert (state.set_index, state.set_good_reps, state.set_stopped) == (2, 2, False)
+    report = session.finish()
+    assert [(s.reps, s.good_reps) for s in report.sets] == [(2, 1), (2, 2)]
