@@ -24,6 +24,7 @@ from formcheck.analyse import analyse_file
 from formcheck.errors import ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.exercises import EXERCISES
+from formcheck.live import EXIT_INTERRUPTED, LiveSettings, run_live
 from formcheck.outputs import Outputs, analyse_to
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
@@ -182,6 +183,61 @@ def analyse(
                 stderr.print(f"{label} -> {escape(str(path))}", highlight=False)
     if not report.graded:
         raise typer.Exit(int(ExitCode.UNGRADABLE))
+
+
+@app.command()
+@reports_errors
+def live(
+    camera: Annotated[int | None, typer.Option(
+        "--camera", min=0, help="Camera to watch (0 is the default webcam; the default).")
+    ] = None,
+    source: Annotated[Path | None, typer.Option(
+        "--source", exists=True, dir_okay=False, readable=True,
+        help="Play this video file as if it were a camera, at its real pace.")] = None,
+    exercise: Annotated[ExerciseChoice, typer.Option(
+        "--exercise", "-e", help="Recognise the exercise, or force one.")
+    ] = AUTO,
+    record: Annotated[Path | None, typer.Option(
+        "--record", dir_okay=False, help="Record what the camera saw (H.264 .mp4).")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", dir_okay=False,
+        help="Write the JSON report here at the end (also when the camera fails or on"
+             " Ctrl-C: the reps so far).")] = None,
+    window: Annotated[bool, typer.Option(
+        "--window/--no-window", help="Show the camera with the analysis in a window.")
+    ] = True,
+    fast: Annotated[bool, typer.Option(
+        "--fast", help="With --source: every frame as fast as the model goes, none dropped.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", help="No tones and no spoken cues.")] = False,
+    snapshot: Annotated[Path | None, typer.Option(
+        "--snapshot", dir_okay=False, help="Save the last drawn frame here (.png or .jpg).")
+    ] = None,
+    model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+) -> None:
+    """Watch a camera and count good reps as they happen; the set ends at the first bad one.
+
+    Keys in the window: q quits, r starts a new set, space pauses. Exit code 0 when
+    graded, 3 when the camera cannot be opened or fails mid-set, 4 when nothing could
+    be graded, 130 on Ctrl-C; the report of the reps so far is written in every case.
+    """
+    settings = LiveSettings(camera=camera, source=source, exercise=exercise.value,
+                            record=record, report=report, window=window, fast=fast,
+                            sound=not quiet, snapshot=snapshot, model=model.value)
+    result = run_live(settings)
+    print_report(result.report, _stdout_console())
+    if result.failure is not None:
+        raise result.failure
+    if result.message is not None:
+        stderr.print(f"formcheck: {escape(result.message)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    stderr.print(f"live: {result.stats.summary()}", highlight=False, soft_wrap=True)
+    for label, path in (("report", report), ("recording", record), ("snapshot", snapshot)):
+        if path is not None:
+            stderr.print(f"{label} -> {escape(str(path))}", highlight=False)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()

@@ -21,7 +21,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+# isort: off
+# OpenCV before PyAV: both wheels bundle xcb libraries under the same names, whichever
+# loads first serves both, and OpenCV's window (formcheck live) hangs on PyAV's copy.
+import cv2
 import av
+# isort: on
 import numpy as np
 
 from formcheck.errors import InputError
@@ -254,8 +259,6 @@ class Camera(FrameSource):
     """
 
     def __init__(self, index: int = 0, width: int = 1280, height: int = 720) -> None:
-        import cv2
-
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             raise InputError(
@@ -275,8 +278,6 @@ class Camera(FrameSource):
 
     def frames(self) -> Iterator[Frame]:
         """Yield frames until the camera stops delivering them."""
-        import cv2
-
         start = time.monotonic()
         index = 0
         while True:

@@ -10,17 +10,13 @@ keeps the true time.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from formcheck.errors import ModelError
+from formcheck.nativelog import native_stderr_to_debug
 from formcheck.pose.landmarks import NUM_LANDMARKS
 from formcheck.pose.model import DEFAULT_MODEL, MODELS, resolve_model, sha256_of
 from formcheck.pose.series import PoseSample
@@ -28,28 +24,6 @@ from formcheck.video import Frame
 
 logger = logging.getLogger(__name__)
 
-
-
-@contextmanager
-def _native_stderr_to_log() -> Iterator[None]:
-    """Send what MediaPipe's C++ code writes to stderr into the debug log.
-
-    Its absl logging ignores GLOG_minloglevel and prints warnings on loading and on
-    the first frame ("Feedback manager requires a model with a single signature",
-    "Using NORM_RECT without IMAGE_DIMENSIONS") that mean nothing to a user.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            for line in sink.read().decode(errors="replace").splitlines():
-                logger.debug("mediapipe: %s", line)
 
 
 class PoseEstimator:
@@ -86,7 +60,7 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            with _native_stderr_to_log():
+            with native_stderr_to_debug(logger):
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError, FileNotFoundError) as exc:
             raise ModelError(f"cannot load pose model {path}: {exc}") from exc
@@ -103,7 +77,7 @@ class PoseEstimator:
                          data=np.ascontiguousarray(frame.image))
         if self._first_frame:  # MediaPipe warns on the first inference too
             self._first_frame = False
-            with _native_stderr_to_log():
+            with native_stderr_to_debug(logger):
                 result = self._landmarker.detect_for_video(image, t_ms)
         else:
             result = self._landmarker.detect_for_video(image, t_ms)
@@ -122,7 +96,8 @@ class PoseEstimator:
         return PoseSample(frame.t_s, image_px, world_m, visibility, presence, detected=True)
 
     def close(self) -> None:
-        self._landmarker.close()
+        with native_stderr_to_debug(logger):  # its INFO lines as it shuts down
+            self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
