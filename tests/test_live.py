@@ -513,9 +513,11 @@ def test_tones_and_number_words() -> None:
 
 # ---------------------------------------------------------- with the pose model
 
-#: Short sample clips: a bridge whose count stops at rep 2, and a rear-view hinge
-#: (graded with --exercise sldl, as its label says).
+#: Short sample clips: two bridges whose count stops at rep 2 (a single-leg one from an
+#: oblique view, a double one from the side), and a rear-view hinge (graded with
+#: --exercise sldl, as its label says).
 EQUALITY_CLIPS = [("bridge_single_leg_pelvic_drop_oblique.mp4", "auto"),
+                  ("bridge_side_incomplete_lockout.mp4", "auto"),
                   ("sldl_rear_hip_opening.mp4", "sldl")]
 
 
