@@ -6,6 +6,7 @@ No thresholds, maths or drawing here; only typer and argument handling.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck import __version__
 from formcheck.analyse import analyse_file
+from formcheck.batch import (
+    DEFAULT_TIMEOUT_FACTOR,
+    BatchSettings,
+    RichBatchProgress,
+    results_csv,
+    results_table,
+    run_batch,
+)
 from formcheck.errors import ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.exercises import EXERCISES
@@ -31,6 +40,7 @@ from formcheck.pose.model import MODELS
 from formcheck.reporters.json import print_json
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
+from formcheck.store import ResultStore
 
 app = typer.Typer(
     name="formcheck",
@@ -286,6 +296,89 @@ def render(
 
     labels = render_clips(sorted(specs), output)
     stderr.print(f"{len(specs)} clip(s) rendered -> {labels}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def batch(
+    inbox: Annotated[Path, typer.Argument(
+        help="Folder searched recursively for clips (recognised by content, not name).",
+        exists=True, file_okay=False, readable=True)],
+    results: Annotated[Path, typer.Option(
+        "--output", "-o", file_okay=False,
+        help="Results folder: results.sqlite, index.html, clips/.")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Worker processes (default: one per core).")] = None,
+    exercise: Annotated[ExerciseChoice, typer.Option(
+        "--exercise", "-e", help="Recognise the exercise, or force one.")
+    ] = AUTO,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate", help="Write clips/<hash>/annotated.mp4 for each clip.")] = False,
+    html: Annotated[bool, typer.Option(
+        "--html", help="Write clips/<hash>/report.html for each clip.")] = False,
+    timeout_factor: Annotated[float, typer.Option(
+        "--timeout-factor", min=0.0,
+        help="Per-clip time limit: this many times the clip's duration, plus 60 s.")
+    ] = DEFAULT_TIMEOUT_FACTOR,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Grade again clips already graded or ungradable.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Grade again clips that failed (crash, time limit, error).")
+    ] = False,
+    model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+) -> None:
+    """Grade every clip in a folder, in parallel, into a results store; re-runs resume.
+
+    Exit code 0 when every clip has a result (graded or ungradable), 4 when some
+    failed (retry them with --retry-failed), 3 when the inbox holds no video, 130 on
+    Ctrl-C (the clips in flight are finished and stored first).
+    """
+    settings = BatchSettings(inbox=inbox, results=results, workers=workers,
+                             exercise=exercise.value, html=html, annotate=annotate,
+                             timeout_factor=timeout_factor, force=force,
+                             retry_failed=retry_failed, model=model.value)
+    try:
+        summary = run_batch(settings, RichBatchProgress(stderr))
+    except KeyboardInterrupt:  # before grading started: nothing was stored
+        stderr.print("formcheck: interrupted before any clip was graded", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    for hash_hex, why in summary.regraded:
+        stderr.print(f"re-graded {hash_hex[:16]}: {escape(why)}", highlight=False)
+    stderr.print(f"batch: {escape(summary.line())} -> {escape(str(summary.index))}",
+                 highlight=False, soft_wrap=True)
+    if summary.interrupted:
+        stderr.print(f"formcheck: interrupted, {summary.remaining} clip(s) not graded; resume"
+                     f" with the same command (done clips are skipped)", highlight=False,
+                     soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary.counts["failed"]:
+        raise typer.Exit(int(ExitCode.UNGRADABLE))
+
+
+@app.command()
+@reports_errors
+def results(
+    folder: Annotated[Path, typer.Argument(
+        help="Results folder written by `formcheck batch`.", exists=True, file_okay=False)],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON array, one object per clip.")] = False,
+    csv: Annotated[Path | None, typer.Option(
+        "--csv", dir_okay=False, help="Write the stored reports as CSV.")] = None,
+    per_rep: Annotated[bool, typer.Option(
+        "--per-rep", help="With --csv: one row per rep.")] = False,
+) -> None:
+    """List the clips stored in a results folder: status, reps, verdict."""
+    if as_json and csv is not None:
+        raise UsageError("choose one of --json and --csv")
+    with ResultStore(folder, readonly=True) as store:
+        clips = store.clips()
+    if as_json:
+        typer.echo(json.dumps([clip.summary() for clip in clips], allow_nan=False))
+    elif csv is not None:
+        results_csv(clips, csv, per_rep=per_rep)
+        stderr.print(f"{len(clips)} clip(s) -> {escape(str(csv))}", highlight=False)
+    else:
+        _stdout_console().print(results_table(clips))
 
 
 def main() -> None:

@@ -1,0 +1,327 @@
+"""formcheck batch: discovery by content, resume rules, crash and time-limit isolation,
+the results listing, and (with the model) a real inbox and a SIGKILL mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from formcheck import __version__
+from formcheck.batch import (
+    TEST_HOOK_ENV,
+    BatchSettings,
+    discover,
+    regrade_reason,
+    results_csv,
+    run_batch,
+    sniff_video,
+)
+from formcheck.cli import app
+from formcheck.errors import InputError, UsageError
+from formcheck.pose.model import MODELS
+from formcheck.store import STORE_NAME, ClipResult, ClipStatus, ResultStore, StoredClip
+from tests.conftest import SAMPLE_VIDEOS
+
+#: The smallest sample clips (about 30 s of model time together).
+SMALL_CLIPS = ("bridge_side_incomplete_lockout.mp4", "bridge_side_hyperextension_feet.mp4",
+               "bridge_single_leg_pelvic_drop_oblique.mp4")
+#: An MP4 signature with nothing decodable after it.
+FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42" + bytes(200)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
+
+runner = CliRunner()
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def hidden_temporaries(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob(".*") if p.is_file()]
+
+
+# --- discovery (no model) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (FAKE_MP4, True),
+    (b"\x1a\x45\xdf\xa3" + bytes(60), True),  # Matroska / WebM
+    (b"RIFF\x00\x00\x00\x00AVI LIST" + bytes(40), True),
+    (b"\x00\x00\x01\xba" + bytes(60), True),  # MPEG-PS
+    (b"", False),
+    (b"hello, this is a text file\n" * 10, False),
+    (PNG, False),
+    (os.urandom(4096).replace(b"ftyp", b"xxxx").lstrip(b"\x47"), False),
+])
+def test_sniff_decides_by_content(tmp_path: Path, data: bytes, expected: bool) -> None:
+    assert sniff_video(write(tmp_path / "clip.mp4", data)) is expected
+
+
+def test_sniff_recognises_a_real_clip_under_any_name(tmp_path: Path) -> None:
+    source = SAMPLE_VIDEOS / SMALL_CLIPS[0]
+    for name in ("clip", "clip.MOV", "clip.mp4.part", "clip.txt"):
+        assert sniff_video(write(tmp_path / name, source.read_bytes()))
+
+
+def test_discover_groups_copies_and_keeps_files_named_like_videos(tmp_path: Path) -> None:
+    write(tmp_path / "a.mp4", FAKE_MP4)
+    write(tmp_path / "sub" / "a copy", FAKE_MP4)
+    write(tmp_path / "empty.mp4", b"")
+    write(tmp_path / "notes.txt", b"not a clip\n")
+    write(tmp_path / "pic.png", PNG)
+    write(tmp_path / ".hidden.mp4", FAKE_MP4 + b"x")
+    found = discover(tmp_path)
+    assert found.ignored == 2
+    by_name = {Path(clip.paths[0]).name: clip for clip in found.clips}
+    assert set(by_name) == {"a.mp4", "empty.mp4"}
+    assert by_name["a.mp4"].video and not by_name["empty.mp4"].video
+    assert by_name["a.mp4"].paths == (str(tmp_path / "a.mp4"), str(tmp_path / "sub" / "a copy"))
+
+
+def test_settings_refuse_results_inside_the_inbox(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="outside the inbox"):
+        BatchSettings(inbox=tmp_path, results=tmp_path / "results")
+    with pytest.raises(UsageError, match="--workers"):
+        BatchSettings(inbox=tmp_path / "in", results=tmp_path / "out", workers=0)
+
+
+def test_an_inbox_without_video_is_an_input_error(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "notes.txt", b"hello\n")
+    with pytest.raises(InputError, match="no video found"):
+        run_batch(BatchSettings(inbox=tmp_path / "in", results=tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+# --- resume rules -----------------------------------------------------------------------
+
+def stored(**changes: object) -> StoredClip:
+    result = ClipResult(hash="ab" * 32, status=ClipStatus.GRADED, reason=None, report_json=None,
+                        exercise="auto", seconds=1.0, formcheck_version=__version__,
+                        model_sha256=MODELS["full"].sha256)
+    return StoredClip(result=replace(result, **changes), paths=("/in/a.mp4",),  # type: ignore[arg-type]
+                      finished_at="2026-01-01T00:00:00+00:00")
+
+
+def test_regrade_only_when_forced_or_something_changed(tmp_path: Path) -> None:
+    settings = BatchSettings(inbox=tmp_path / "in", results=tmp_path / "out")
+    assert regrade_reason(stored(), settings) is None
+    assert regrade_reason(stored(), replace(settings, force=True)) == "--force"
+    why = regrade_reason(stored(formcheck_version="0.0.1", model_sha256="00" * 32), settings)
+    assert why is not None
+    assert f"formcheck version 0.0.1 -> {__version__}" in why
+    assert "model sha256 000000000000 ->" in why
+    assert regrade_reason(stored(), replace(settings, exercise="bridge")) == (
+        "exercise auto -> bridge")
+
+
+# --- crash and time limit, through the test hook (no model) ------------------------------
+
+def test_a_crash_and_a_hang_are_isolated_and_failures_retried_only_on_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, results = tmp_path / "in", tmp_path / "out"
+    write(inbox / "1_crash_me.mp4", FAKE_MP4 + b"1")
+    write(inbox / "2_hang_me.mp4", FAKE_MP4 + b"2")
+    write(inbox / "3_plain.mp4", FAKE_MP4 + b"3")
+    monkeypatch.setenv(TEST_HOOK_ENV, "crash=crash_me;hang=hang_me")
+    settings = BatchSettings(inbox=inbox, results=results, workers=1, timeout_factor=0.0,
+                             timeout_base_s=2.0, html=True)
+    summary = run_batch(settings)
+    assert summary.counts == {"graded": 0, "ungradable": 1, "failed": 2}
+    with ResultStore(results, readonly=True) as store:
+        reasons = {Path(c.paths[0]).name: (c.result.status, c.result.reason)
+                   for c in store.clips()}
+    assert reasons["1_crash_me.mp4"] == (ClipStatus.FAILED, "worker crashed (exit code 70)")
+    assert reasons["2_hang_me.mp4"] == (ClipStatus.FAILED, "timed out after 2 s")
+    assert reasons["3_plain.mp4"][0] is ClipStatus.UNGRADABLE
+    assert "cannot" in (reasons["3_plain.mp4"][1] or "")
+    assert hidden_temporaries(results) == []
+    assert "worker crashed" in (results / "index.html").read_text(encoding="utf-8")
+
+    monkeypatch.delenv(TEST_HOOK_ENV)
+    again = run_batch(settings)
+    assert (again.done, again.skipped, again.skipped_failed) == (0, 1, 2)
+    retried = run_batch(replace(settings, retry_failed=True))
+    assert retried.counts == {"graded": 0, "ungradable": 2, "failed": 0}
+
+
+def test_ctrl_c_finishes_the_clip_in_flight_and_says_how_to_resume(tmp_path: Path) -> None:
+    inbox, results = tmp_path / "in", tmp_path / "out"
+    for index in range(3):
+        write(inbox / f"{index}_slow.mp4", FAKE_MP4 + bytes([index]))
+    command = [sys.executable, "-m", "formcheck", "batch", str(inbox), "-o", str(results),
+               "--workers", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True,
+                               env={**os.environ, TEST_HOOK_ENV: "slow=slow"})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _stored_count(results) == 0:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "resume with the same command" in stderr
+    assert _stored_count(results) == 2  # the clip in flight was finished and stored
+    assert (results / "index.html").is_file()
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "2 already stored" in rerun.stderr and _stored_count(results) == 3
+
+
+# --- the results command (no model) -----------------------------------------------------
+
+def make_store(folder: Path) -> None:
+    with ResultStore(folder) as store:
+        store.record(ClipResult(hash="11" * 32, status=ClipStatus.FAILED,
+                                reason="=timed out after 70 s", report_json=None,
+                                exercise="auto", seconds=70.0, formcheck_version=__version__,
+                                model_sha256=None), ["/in/slow.mp4"])
+        store.record(ClipResult(hash="22" * 32, status=ClipStatus.UNGRADABLE,
+                                reason="empty file (0 bytes)", report_json=None,
+                                exercise="auto", seconds=0.0, formcheck_version=__version__,
+                                model_sha256=None), ["/in/empty.mp4", "/in/sub/empty"])
+
+
+def test_results_lists_json_csv_and_table(tmp_path: Path) -> None:
+    make_store(tmp_path)
+    listed = runner.invoke(app, ["results", str(tmp_path), "--json"])
+    assert listed.exit_code == 0, listed.output
+    clips = json.loads(listed.stdout)
+    assert [c["status"] for c in clips] == ["ungradable", "failed"]
+    assert clips[0]["paths"] == ["/in/empty.mp4", "/in/sub/empty"]
+    assert set(clips[1]) == {"hash", "paths", "status", "reason", "exercise", "total_reps",
+                             "good_reps", "first_bad_rep"}
+
+    for per_rep in (False, True):
+        out = tmp_path / f"r{per_rep}.csv"
+        args = ["results", str(tmp_path), "--csv", str(out)] + (["--per-rep"] if per_rep else [])
+        assert runner.invoke(app, args).exit_code == 0
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 3
+        assert lines[1].startswith("/in/empty.mp4; /in/sub/empty,ungradable,empty file")
+        # the failure keeps its status; its reason is neutralised for spreadsheets
+        assert lines[2].startswith("/in/slow.mp4,failed,'=timed out after 70 s")
+
+    table = runner.invoke(app, ["results", str(tmp_path)])
+    assert table.exit_code == 0 and "empty file (0 bytes)" in table.stdout
+
+
+def test_results_errors(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["results", str(tmp_path)])
+    assert missing.exit_code == 3 and "no results in" in missing.output
+    make_store(tmp_path)
+    both = runner.invoke(app, ["results", str(tmp_path), "--json", "--csv",
+                               str(tmp_path / "x.csv")])
+    assert both.exit_code == 2
+
+
+def test_results_csv_of_nothing_is_a_header(tmp_path: Path) -> None:
+    results_csv([], tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text(encoding="utf-8").startswith("path,status,")
+
+
+# --- with the model ---------------------------------------------------------------------
+
+def build_inbox(inbox: Path) -> dict[str, list[str]]:
+    """Three clips, each also under another name, extension and folder, plus broken files.
+
+    Returns the expected paths, grouped by clip name.
+    """
+    expected: dict[str, list[str]] = {}
+    for name, other in zip(SMALL_CLIPS, ("sub/copy.MOV", "sub/deeper/noext", "x.mp4.part"),
+                           strict=True):
+        first = inbox / name
+        write(first, (SAMPLE_VIDEOS / name).read_bytes())
+        shutil.copyfile(first, write(inbox / other, b""))
+        expected[name] = sorted([str(first.resolve()), str((inbox / other).resolve())])
+    data = (SAMPLE_VIDEOS / SMALL_CLIPS[1]).read_bytes()
+    write(inbox / "broken" / "truncated.mp4", data[: len(data) // 2])
+    write(inbox / "broken" / "empty.mp4", b"")
+    write(inbox / "broken" / "random.mp4", os.urandom(20_000).replace(b"ftyp", b"xxxx"))
+    write(inbox / "notes.txt", b"hello\n")
+    write(inbox / "picture.png", PNG)
+    return expected
+
+
+@pytest.mark.model
+def test_a_real_inbox_is_graded_once_per_clip_and_a_rerun_skips_it(tmp_path: Path) -> None:
+    inbox, results = tmp_path / "inbox", tmp_path / "results"
+    expected = build_inbox(inbox)
+    summary = run_batch(BatchSettings(inbox=inbox, results=results, workers=2, html=True))
+    assert summary.ignored == 2
+    with ResultStore(results, readonly=True) as store:
+        clips = store.clips()
+    by_path = {clip.paths[0]: clip for clip in clips}
+    assert len(clips) == 6
+    for paths in expected.values():
+        clip = by_path[paths[0]]
+        assert clip.result.status is ClipStatus.GRADED
+        assert list(clip.paths) == paths
+        assert (results / "clips" / clip.result.hash[:16] / "report.html").is_file()
+    broken = [clip for clip in clips if "broken" in clip.paths[0]]
+    assert len(broken) == 3
+    for clip in broken:
+        assert clip.result.status is not ClipStatus.GRADED and clip.result.reason
+    index = (results / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="clips/') == 3
+    assert "http://" not in index and "https://" not in index and "<script src" not in index
+    assert hidden_temporaries(results) == []
+
+    again = run_batch(BatchSettings(inbox=inbox, results=results, workers=2, html=True))
+    assert (again.done, again.skipped) == (0, 6)
+
+
+@pytest.mark.model
+def test_sigkill_mid_run_loses_nothing_that_was_stored(tmp_path: Path) -> None:
+    inbox, results = tmp_path / "inbox", tmp_path / "results"
+    for name in SMALL_CLIPS[:2]:
+        write(inbox / name, (SAMPLE_VIDEOS / name).read_bytes())
+    command = [sys.executable, "-m", "formcheck", "batch", str(inbox), "-o", str(results),
+               "--workers", "1", "--html"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and _stored_count(results) == 0:
+            assert process.poll() is None, "the batch ended before it could be killed"
+            time.sleep(0.1)
+        assert _stored_count(results) == 1
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the coordinator and its worker
+        process.wait()
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "1 already stored" in rerun.stderr
+    with sqlite3.connect(results / STORE_NAME) as db:
+        rows = db.execute("SELECT status, COUNT(*) FROM clips GROUP BY status").fetchall()
+        paths = db.execute("SELECT COUNT(*), COUNT(DISTINCT hash) FROM paths").fetchone()
+    assert rows == [("graded", 2)]
+    assert paths == (2, 2)
+    assert hidden_temporaries(results) == []
+
+
+def _stored_count(results: Path) -> int:
+    path = results / STORE_NAME
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM clips").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
