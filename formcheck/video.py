@@ -143,6 +143,19 @@ class FrameSource:
         self.close()
 
 
+#: Set to a number to cap the decoder's threads (0 or unset: FFmpeg's choice, one per core).
+#: Batch workers set it to 1, so that N workers on N cores do not fight over them.
+DECODER_THREADS_ENV = "FORMCHECK_DECODER_THREADS"
+
+
+def decoder_threads() -> int:
+    """The decoder thread cap from ``FORMCHECK_DECODER_THREADS`` (0: no cap)."""
+    try:
+        return max(0, int(os.environ.get(DECODER_THREADS_ENV, "0")))
+    except ValueError:
+        return 0
+
+
 class VideoFile(FrameSource):
     """A video file read with PyAV, yielding upright RGB frames with true timestamps.
 
@@ -166,6 +179,9 @@ class VideoFile(FrameSource):
             raise InputError(f"{self.path} has no video stream")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        threads = decoder_threads()
+        if threads:
+            self._stream.codec_context.thread_count = threads
         self._frames = self._decode()
         self._first: av.VideoFrame | None
         try:

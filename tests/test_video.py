@@ -91,3 +91,15 @@ def test_interrupted_writer_leaves_no_file(tmp_path: Path) -> None:
         writer.write(np.zeros((32, 32, 3), np.uint8))
         raise RuntimeError("crash mid-write")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_decoder_thread_cap_comes_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from formcheck.video import DECODER_THREADS_ENV, decoder_threads
+
+    monkeypatch.delenv(DECODER_THREADS_ENV, raising=False)
+    assert decoder_threads() == 0
+    monkeypatch.setenv(DECODER_THREADS_ENV, "1")
+    assert decoder_threads() == 1
+    monkeypatch.setenv(DECODER_THREADS_ENV, "many")
+    assert decoder_threads() == 0
