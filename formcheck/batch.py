@@ -14,6 +14,8 @@ Design:
   clip over its time limit has its worker killed and replaced, and a worker that
   dies (its sentinel fires with no answer) is replaced too; the clip it held is
   recorded ``failed`` and the others carry on.
+- That pool is the default :data:`Executor`; ``--scheduler`` swaps in Dask distributed
+  (:mod:`formcheck.batch_dask`, imported only then) for the same jobs.
 - Only the coordinator writes the store, one transaction per clip as each result
   arrives. Workers write the per-clip HTML and annotated video (atomically) into
   ``RESULTS/clips/<hash[:16]>/``; no submitted file name ever names an output.
@@ -44,6 +46,7 @@ from formcheck.errors import FormcheckError, InputError, UsageError
 from formcheck.fileio import write_text_atomic
 from formcheck.pose.model import DEFAULT_MODEL, MODELS, sha256_of
 from formcheck.store import ClipResult, ClipStatus, ResultStore, StoredClip
+from formcheck.video import DECODER_THREADS_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".t
 #: Thread-count variables set in each worker so N workers do not oversubscribe N cores.
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-              "TF_NUM_INTEROP_THREADS")
+              "TF_NUM_INTEROP_THREADS", DECODER_THREADS_ENV)
 #: How often the coordinator looks at the clock and the Ctrl-C flag, s.
 POLL_S = 0.2
 #: What a worker sends once it has loaded the pipeline and can take clips.
@@ -377,6 +380,9 @@ class BatchSettings:
         force: Re-grade clips already graded or ungradable.
         retry_failed: Retry clips that failed before.
         model: Pose model name.
+        scheduler: None for the local process pool; a Dask scheduler address
+            (``tcp://host:8786``) or ``local:N`` (a local Dask cluster of N workers) to
+            run the clips on Dask distributed (:mod:`formcheck.batch_dask`).
     """
 
     inbox: Path
@@ -390,16 +396,40 @@ class BatchSettings:
     force: bool = False
     retry_failed: bool = False
     model: str = DEFAULT_MODEL
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
             raise UsageError(f"--workers {self.workers}: use 1 or more")
+        if self.scheduler is not None:
+            if self.workers is not None:
+                raise UsageError("--workers is for the local pool: with --scheduler, the"
+                                 " cluster's workers grade (local:N starts N)")
+            local_workers(self.scheduler)  # a bad local:N fails here
+            if "://" not in self.scheduler and not self.scheduler.startswith("local:"):
+                raise UsageError(f"--scheduler {self.scheduler} is not valid, use"
+                                 " tcp://HOST:PORT or local:N")
         if self.timeout_factor < 0 or self.timeout_base_s <= 0:
             raise UsageError("--timeout-factor must be 0 or more")
         inbox, results = self.inbox.resolve(), self.results.resolve()
         if results == inbox or inbox in results.parents:
             raise UsageError(f"-o {self.results}: put the results outside the inbox"
                              f" {self.inbox}, or they would be searched as clips")
+
+
+def local_workers(scheduler: str) -> int | None:
+    """N of a ``local:N`` scheduler, or None for the address of a running scheduler.
+
+    Raises:
+        UsageError: ``local:`` followed by anything but a whole number of 1 or more.
+    """
+    if not scheduler.startswith("local:"):
+        return None
+    count = scheduler.removeprefix("local:")
+    if not count.isdigit() or int(count) < 1:
+        raise UsageError(f"--scheduler {scheduler} is not valid, local:N needs N workers,"
+                         " 1 or more (e.g. local:4)")
+    return int(count)
 
 
 @dataclass
@@ -537,6 +567,7 @@ def run_batch(settings: BatchSettings, progress: BatchProgress | None = None) ->
     from formcheck.pose.model import resolve_model
 
     progress = progress or BatchProgress()
+    executor = _executor(settings)  # a missing dask extra fails before any work
     resolve_model(settings.model)  # fail once, not once per clip
     found = discover(settings.inbox)
     if not found.clips:
@@ -570,15 +601,34 @@ def run_batch(settings: BatchSettings, progress: BatchProgress | None = None) ->
                 queue.append(clip)
         progress.start(len(queue))
         try:
-            _grade_all(queue, settings, store, summary, progress)
+            _grade_all(queue, settings, store, summary, progress, executor)
         finally:
             progress.stop()
             summary.index = write_index(results, store.clips())
     return summary
 
 
+#: A way to run the jobs: given ``(job, time limit in s)`` pairs in order, the settings,
+#: the callback that stores one result (call it in this process only) and the Ctrl-C
+#: counter, grade every job and return how many were left undone by an interruption.
+Executor = Callable[[list[tuple[ClipJob, float]], BatchSettings,
+                     Callable[[ClipResult], None], _Interrupts], int]
+
+
+def _executor(settings: BatchSettings) -> Executor:
+    """The local process pool, or Dask when ``--scheduler`` is given (only then is
+    ``distributed`` imported)."""
+    if settings.scheduler is None:
+        return _run_local_pool
+    from formcheck.batch_dask import require_distributed, run_on_dask
+
+    require_distributed()
+    return run_on_dask
+
+
 def _grade_all(queue: list[Found], settings: BatchSettings, store: ResultStore,
-               summary: BatchSummary, progress: BatchProgress) -> None:
+               summary: BatchSummary, progress: BatchProgress,
+               executor: Executor | None = None) -> None:
     paths_of = {clip.hash: clip.paths for clip in queue}
 
     def store_result(result: ClipResult) -> None:
@@ -604,23 +654,30 @@ def _grade_all(queue: list[Found], settings: BatchSettings, store: ResultStore,
         jobs.append((job, settings.timeout_factor * duration + settings.timeout_base_s))
     if not jobs:
         return
+    executor = executor or _executor(settings)
+    with _Interrupts() as interrupts:
+        summary.remaining = executor(jobs, settings, store_result, interrupts)
+    summary.interrupted = interrupts.count > 0 and summary.remaining > 0
+
+
+def _run_local_pool(jobs: list[tuple[ClipJob, float]], settings: BatchSettings,
+                    store_result: Callable[[ClipResult], None], interrupts: _Interrupts) -> int:
+    """The default :data:`Executor`: our own pool of spawned worker processes."""
     count = min(settings.workers or os.cpu_count() or 1, len(jobs))
     context = multiprocessing.get_context("spawn")
     pending = list(reversed(jobs))  # pop() takes the next in order
     workers: list[_Worker] = []
-    with _Interrupts() as interrupts:
-        try:
-            workers = [_Worker.start(context) for _ in range(count)]
-            _coordinate(workers, pending, context, interrupts, store_result, settings)
-        finally:
-            for worker in workers:
-                if worker.job is not None:
-                    worker.kill()  # only after a second Ctrl-C or an unexpected error
-                    _remove_partial_outputs(worker.job)
-                else:
-                    worker.stop()
-    summary.remaining = len(pending) + sum(1 for w in workers if w.job is not None)
-    summary.interrupted = interrupts.count > 0 and summary.remaining > 0
+    try:
+        workers = [_Worker.start(context) for _ in range(count)]
+        _coordinate(workers, pending, context, interrupts, store_result, settings)
+    finally:
+        for worker in workers:
+            if worker.job is not None:
+                worker.kill()  # only after a second Ctrl-C or an unexpected error
+                _remove_partial_outputs(worker.job)
+            else:
+                worker.stop()
+    return len(pending) + sum(1 for w in workers if w.job is not None)
 
 
 def _coordinate(workers: list[_Worker], pending: list[tuple[ClipJob, float]], context: Any,

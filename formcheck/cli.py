@@ -326,6 +326,11 @@ def batch(
         "--retry-failed", help="Grade again clips that failed (crash, time limit, error).")
     ] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on Dask distributed: a scheduler's tcp://HOST:PORT, or local:N for a"
+             " local cluster of N workers (needs pip install -e '.[dask]'). Default: the"
+             " local process pool.")] = None,
 ) -> None:
     """Grade every clip in a folder, in parallel, into a results store; re-runs resume.
 
@@ -336,7 +341,8 @@ def batch(
     settings = BatchSettings(inbox=inbox, results=results, workers=workers,
                              exercise=exercise.value, html=html, annotate=annotate,
                              timeout_factor=timeout_factor, force=force,
-                             retry_failed=retry_failed, model=model.value)
+                             retry_failed=retry_failed, model=model.value,
+                             scheduler=scheduler)
     try:
         summary = run_batch(settings, RichBatchProgress(stderr))
     except KeyboardInterrupt:  # before grading started: nothing was stored

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -26,12 +25,14 @@ from formcheck.batch import (
     results_csv,
     run_batch,
     sniff_video,
+    write_index,
 )
 from formcheck.cli import app
 from formcheck.errors import InputError, UsageError
 from formcheck.pose.model import MODELS
 from formcheck.store import STORE_NAME, ClipResult, ClipStatus, ResultStore, StoredClip
 from tests.conftest import SAMPLE_VIDEOS
+from tests.reporters.test_html import _chromium
 
 #: The smallest sample clips (about 30 s of model time together).
 SMALL_CLIPS = ("bridge_side_incomplete_lockout.mp4", "bridge_side_hyperextension_feet.mp4",
@@ -236,55 +237,153 @@ def test_results_csv_of_nothing_is_a_header(tmp_path: Path) -> None:
     assert (tmp_path / "empty.csv").read_text(encoding="utf-8").startswith("path,status,")
 
 
+def make_index(results: Path) -> Path:
+    """A store of four clips written with the store API (no model), two with a report
+    page, and its ``index.html``."""
+    rows = [  # (hash byte, status, total reps, report page, paths)
+        ("aa", ClipStatus.GRADED, 5, True, ["/in/b.mp4", "/in/sub/b copy.MOV"]),
+        ("bb", ClipStatus.GRADED, 2, True, ["/in/a.mp4"]),
+        ("cc", ClipStatus.UNGRADABLE, None, False, ["/in/<c>.mp4"]),
+        ("dd", ClipStatus.FAILED, None, False, ["/in/d.mp4"]),
+    ]
+    with ResultStore(results) as store:
+        for byte, status, reps, page, paths in rows:
+            report = None if reps is None else json.dumps(
+                {"exercise": "bridge", "total_reps": reps, "good_reps": reps - 1,
+                 "first_bad_rep": 1, "verdict": f"{reps - 1} good reps"})
+            store.record(ClipResult(hash=byte * 32, status=status,
+                                    reason=None if reps else "not a video",
+                                    report_json=report, exercise="auto", seconds=1.0,
+                                    formcheck_version=__version__, model_sha256=None), paths)
+            if page:
+                write(results / "clips" / (byte * 8) / "report.html", b"<!doctype html>ok")
+        return write_index(results, store.clips())
+
+
+@pytest.mark.browser
+def test_index_opens_in_headless_chromium_sorts_and_links_inside_results(
+        tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    results = tmp_path / "results"
+    index = make_index(results)
+    console_errors: list[str] = []
+    requests: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: console_errors.append(m.text)
+                    if m.type == "error" else None)
+            page.on("pageerror", lambda e: console_errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            rows = page.locator("#clips tbody tr")
+            assert rows.count() == 4
+
+            def column(number: int) -> list[str]:
+                return [text.strip() for text in page.locator(
+                    f"#clips tbody tr td:nth-child({number})").all_inner_texts()]
+
+            before = column(4)  # reps, in the store's order (by first path)
+            assert before == ["", "2", "5", ""]  # /in/<c>.mp4 sorts first
+            page.locator("#clips th", has_text="reps").first.click()
+            assert column(4) == ["2", "5", "", ""]  # ascending, blanks last
+            page.locator("#clips th", has_text="reps").first.click()
+            assert column(4) == ["", "", "5", "2"]
+            page.locator("#clips th", has_text="status").click()
+            assert column(2) == ["failed", "graded", "graded", "ungradable"]
+
+            hrefs = page.eval_on_selector_all(
+                "a", "links => links.map(a => a.getAttribute('href'))")
+            resolved = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+        finally:
+            browser.close()
+    assert console_errors == []
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+    assert len(hrefs) == 2
+    for href in hrefs:
+        assert "://" not in href and not href.startswith(("/", "\\")), href
+    root = results.resolve().as_uri() + "/"
+    for url in resolved:
+        assert url.startswith(root + "clips/"), url
+        target = Path(url.removeprefix("file://"))
+        assert target.is_file() and results.resolve() in target.resolve().parents
+
+
 # --- with the model ---------------------------------------------------------------------
 
-def build_inbox(inbox: Path) -> dict[str, list[str]]:
-    """Three clips, each also under another name, extension and folder, plus broken files.
+#: Further names of each small clip: other names, extensions and folders (no model time:
+#: clips are keyed by content).
+COPIES = ("sub/copy_{n}.MOV", "sub/deeper/noext_{n}", "x{n}.mp4.part", "IMG_{n}.m4v",
+          "phone/{n}.mov", "phone/old/{n} (1).mp4")
 
-    Returns the expected paths, grouped by clip name.
+
+def build_inbox(inbox: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], int]:
+    """Three clips, each under six other names, extensions and folders, plus broken files
+    of every kind and files to ignore: 34 files.
+
+    Returns the expected paths of the good clips and of the broken ones (grouped by
+    content, keyed by a name), and the number of files to ignore.
     """
     expected: dict[str, list[str]] = {}
-    for name, other in zip(SMALL_CLIPS, ("sub/copy.MOV", "sub/deeper/noext", "x.mp4.part"),
-                           strict=True):
-        first = inbox / name
-        write(first, (SAMPLE_VIDEOS / name).read_bytes())
-        shutil.copyfile(first, write(inbox / other, b""))
-        expected[name] = sorted([str(first.resolve()), str((inbox / other).resolve())])
+    for number, name in enumerate(SMALL_CLIPS):
+        data = (SAMPLE_VIDEOS / name).read_bytes()
+        paths = [write(inbox / name, data)]
+        paths += [write(inbox / other.format(n=number), data) for other in COPIES]
+        expected[name] = sorted(str(path.resolve()) for path in paths)
     data = (SAMPLE_VIDEOS / SMALL_CLIPS[1]).read_bytes()
-    write(inbox / "broken" / "truncated.mp4", data[: len(data) // 2])
-    write(inbox / "broken" / "empty.mp4", b"")
-    write(inbox / "broken" / "random.mp4", os.urandom(20_000).replace(b"ftyp", b"xxxx"))
-    write(inbox / "notes.txt", b"hello\n")
-    write(inbox / "picture.png", PNG)
-    return expected
+    broken_files = {  # the moov atom is at the end of the sample clips: a cut one is unreadable
+        "truncated_10": [("broken/truncated_10.mp4", data[: len(data) // 10])],
+        "truncated_50": [("broken/truncated_50.mp4", data[: len(data) // 2]),
+                         ("broken/again/truncated_50 copy.mov", data[: len(data) // 2])],
+        "empty": [("broken/empty.mp4", b""), ("empty.mov", b"")],
+        "random": [("broken/random.mp4", os.urandom(20_000).replace(b"ftyp", b"xxxx"))],
+        "text": [("broken/text.mp4", b"not a video, but named like one\n" * 20)],
+        "png": [("broken/picture.mov", PNG)],
+        "mp4_header": [("broken/header.mp4",
+                        data[:64] + os.urandom(20_000).replace(b"moov", b"xxxx"))],
+    }
+    broken = {key: sorted(str(write(inbox / name, content).resolve())
+                          for name, content in files)
+              for key, files in broken_files.items()}
+    ignored = [write(inbox / "notes.txt", b"hello\n"), write(inbox / "picture.png", PNG),
+               write(inbox / "sub" / "README", b"clips from the coach\n")]
+    assert sum(1 for path in inbox.rglob("*") if path.is_file()) >= 30
+    return expected, broken, len(ignored)
 
 
 @pytest.mark.model
 def test_a_real_inbox_is_graded_once_per_clip_and_a_rerun_skips_it(tmp_path: Path) -> None:
     inbox, results = tmp_path / "inbox", tmp_path / "results"
-    expected = build_inbox(inbox)
+    expected, broken, ignored = build_inbox(inbox)
     summary = run_batch(BatchSettings(inbox=inbox, results=results, workers=2, html=True))
-    assert summary.ignored == 2
+    # nothing stopped early: every distinct content has a result
+    assert (summary.found, summary.ignored, summary.done) == (10, ignored, 10)
+    assert not summary.interrupted and summary.remaining == 0
+    assert summary.counts == {"graded": 3, "ungradable": 7, "failed": 0}
     with ResultStore(results, readonly=True) as store:
         clips = store.clips()
     by_path = {clip.paths[0]: clip for clip in clips}
-    assert len(clips) == 6
+    assert len(clips) == 10
     for paths in expected.values():
         clip = by_path[paths[0]]
         assert clip.result.status is ClipStatus.GRADED
         assert list(clip.paths) == paths
         assert (results / "clips" / clip.result.hash[:16] / "report.html").is_file()
-    broken = [clip for clip in clips if "broken" in clip.paths[0]]
-    assert len(broken) == 3
-    for clip in broken:
-        assert clip.result.status is not ClipStatus.GRADED and clip.result.reason
+    for key, paths in broken.items():
+        clip = by_path[paths[0]]
+        assert list(clip.paths) == paths, key
+        assert clip.result.status is ClipStatus.UNGRADABLE and clip.result.reason, key
+    assert by_path[broken["empty"][0]].result.reason == "empty file (0 bytes)"
     index = (results / "index.html").read_text(encoding="utf-8")
     assert index.count('href="clips/') == 3
     assert "http://" not in index and "https://" not in index and "<script src" not in index
     assert hidden_temporaries(results) == []
 
     again = run_batch(BatchSettings(inbox=inbox, results=results, workers=2, html=True))
-    assert (again.done, again.skipped) == (0, 6)
+    assert (again.done, again.skipped) == (0, 10)
 
 
 @pytest.mark.model
