@@ -18,11 +18,12 @@ tally that stops the count at the first bad rep.
 Recognition waits for evidence. While undecided, the session keeps the last
 ``max_undecided_s`` seconds of frames and asks again every ``decide_every_s``
 seconds; it commits as soon as the frames show an exercise *and* a first rep of
-it is complete in them, so at the latest ``decide_every_s`` after the first rep
-ends. The reps before the decision are then counted and graded from the kept
-frames, exactly as if the exercise had been known from the start. If after
-``max_undecided_s`` the frames show an exercise but no rep yet, the session
-commits anyway; if they show none, it keeps sliding. At the end of the stream an
+it is complete in them *and* the person has been seen for ``min_evidence_s``, so at
+the latest ``decide_every_s`` after the first rep ends (or after those first seconds
+with a person, when a "rep" ends sooner). The reps before the decision are then
+counted and graded from the kept frames, exactly as if the exercise had been known
+from the start. If after ``max_undecided_s`` the frames show an exercise but no rep
+yet, the session commits anyway; if they show none, it keeps sliding. At the end of the stream an
 undecided session decides from what it kept.
 """
 
@@ -63,6 +64,11 @@ class SessionSettings:
         decide_every_s: While undecided, recognition is asked again this often, seconds.
         max_undecided_s: Frames kept while undecided, seconds; also the longest a
             decision may wait for a first rep.
+        min_evidence_s: Recognition does not commit before the person has been seen for
+            this long, seconds (heuristic: as the pose model first finds a person, its
+            joints are often misplaced for a fraction of a second; on a rendered bridge
+            filmed from the feet a spurious half-second "rep" there made the view look
+            oblique when it was end-on).
         set_break_s: A pause longer than this between reps starts a new set, seconds.
         cleaning: Leg-swap repair and smoothing.
     """
@@ -71,6 +77,7 @@ class SessionSettings:
     min_detection_rate: float = 0.5
     decide_every_s: float = 0.5
     max_undecided_s: float = 60.0
+    min_evidence_s: float = 2.0
     set_break_s: float = SET_BREAK_S
     cleaning: CleaningSettings = field(default_factory=CleaningSettings)
 
@@ -372,6 +379,9 @@ class Session:
         assert verdict.view is not None
         exercise = self.exercises[verdict.exercise]
         kept_s = t - float(body.t_s[0])
+        seen_t = body.t_s[np.isfinite(body.trunk_incl_img_deg)]
+        if not final and seen_t.size and seen_t[-1] - seen_t[0] < self.settings.min_evidence_s:
+            return self._hint_event(t, self._setup_hint(body))
         if not final and kept_s < self.settings.max_undecided_s:
             # Commit only once a first rep is complete in the frames kept.
             trial = RepEngine(exercise.rep_settings)

@@ -269,3 +269,15 @@ def test_new_set_starts_a_fresh_count_in_the_state() -> None:
     assert (state.set_index, state.set_good_reps, state.set_stopped) == (2, 2, False)
     report = session.finish()
     assert [(s.reps, s.good_reps) for s in report.sets] == [(2, 1), (2, 2)]
+
+
+def test_recognition_waits_for_two_seconds_of_the_person_before_it_commits() -> None:
+    # A quick first rep right as the person appears: the decision waits for evidence,
+    # then grades that rep from the kept frames all the same.
+    script = Script([HingeRep(duration_s=1.2), HingeRep(), HingeRep()], lead_s=0.2)
+    report, events = stream(hinge_series(script))
+    recognised = [e for e in events if isinstance(e, Recognised)]
+    first_end = report.reps[0].rep.end_s
+    assert first_end < 1.5
+    assert len(recognised) == 1 and recognised[0].t_s >= 2.0
+    assert report.total_reps == 3
