@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -283,3 +284,14 @@ def stream(series: PoseSeries, exercise: str = "auto", *,
         events += session.feed(series.sample(i))
     events += session.end()
     return session.finish(), events
+
+
+def write_dark_noise_clip(path: Path, frames: int) -> Path:
+    """A 320x240, 10 fps H.264 clip of dark noise: a video with no person in it."""
+    from formcheck.video import VideoWriter
+
+    rng = np.random.default_rng(0)
+    with VideoWriter(path, 320, 240, 10) as writer:
+        for _ in range(frames):
+            writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
+    return path

@@ -19,8 +19,9 @@ from formcheck.errors import ExitCode
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.model import sha256_of
 from formcheck.pose.series import PoseRecording, PoseSeries
-from formcheck.video import VideoFile, VideoWriter
+from formcheck.video import VideoFile
 from tests.conftest import SAMPLE_VIDEOS, cached_poses, realclip
+from tests.factories import write_dark_noise_clip
 
 pytestmark = pytest.mark.model
 runner = CliRunner(env={"COLUMNS": "300"})
@@ -128,11 +129,7 @@ def test_analyse_terminal_verdict_and_table() -> None:
 
 
 def test_clip_without_a_person_is_ungradable_exit_4(tmp_path: Path) -> None:
-    path = tmp_path / "empty.mp4"
-    rng = np.random.default_rng(0)
-    with VideoWriter(path, 320, 240, 10) as writer:
-        for _ in range(20):
-            writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
+    path = write_dark_noise_clip(tmp_path / "empty.mp4", frames=20)
     result = runner.invoke(app, ["analyse", str(path)])
     assert result.exit_code == ExitCode.UNGRADABLE
     assert "person was found in only 0% of frames" in result.output

@@ -31,8 +31,8 @@ from formcheck.cli import app
 from formcheck.errors import InputError, UsageError
 from formcheck.pose.model import MODELS
 from formcheck.store import STORE_NAME, ClipResult, ClipStatus, ResultStore, StoredClip
+from tests.browser import opened_page
 from tests.conftest import SAMPLE_VIDEOS
-from tests.reporters.test_html import _chromium
 
 #: The smallest sample clips (about 30 s of model time together).
 SMALL_CLIPS = ("bridge_side_incomplete_lockout.mp4", "bridge_side_hyperextension_feet.mp4",
@@ -263,45 +263,31 @@ def make_index(results: Path) -> Path:
 @pytest.mark.browser
 def test_index_opens_in_headless_chromium_sorts_and_links_inside_results(
         tmp_path: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
     results = tmp_path / "results"
     index = make_index(results)
-    console_errors: list[str] = []
-    requests: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(),
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: console_errors.append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda e: console_errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(index.as_uri())
-            page.wait_for_load_state("load")
-            rows = page.locator("#clips tbody tr")
-            assert rows.count() == 4
+    with opened_page(index) as opened:
+        page = opened.page
+        rows = page.locator("#clips tbody tr")
+        assert rows.count() == 4
 
-            def column(number: int) -> list[str]:
-                return [text.strip() for text in page.locator(
-                    f"#clips tbody tr td:nth-child({number})").all_inner_texts()]
+        def column(number: int) -> list[str]:
+            return [text.strip() for text in page.locator(
+                f"#clips tbody tr td:nth-child({number})").all_inner_texts()]
 
-            before = column(4)  # reps, in the store's order (by first path)
-            assert before == ["", "2", "5", ""]  # /in/<c>.mp4 sorts first
-            page.locator("#clips th", has_text="reps").first.click()
-            assert column(4) == ["2", "5", "", ""]  # ascending, blanks last
-            page.locator("#clips th", has_text="reps").first.click()
-            assert column(4) == ["", "", "5", "2"]
-            page.locator("#clips th", has_text="status").click()
-            assert column(2) == ["failed", "graded", "graded", "ungradable"]
+        before = column(4)  # reps, in the store's order (by first path)
+        assert before == ["", "2", "5", ""]  # /in/<c>.mp4 sorts first
+        page.locator("#clips th", has_text="reps").first.click()
+        assert column(4) == ["2", "5", "", ""]  # ascending, blanks last
+        page.locator("#clips th", has_text="reps").first.click()
+        assert column(4) == ["", "", "5", "2"]
+        page.locator("#clips th", has_text="status").click()
+        assert column(2) == ["failed", "graded", "graded", "ungradable"]
 
-            hrefs = page.eval_on_selector_all(
-                "a", "links => links.map(a => a.getAttribute('href'))")
-            resolved = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
-        finally:
-            browser.close()
-    assert console_errors == []
-    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+        hrefs = page.eval_on_selector_all(
+            "a", "links => links.map(a => a.getAttribute('href'))")
+        resolved = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+    assert opened.console_errors == []
+    assert opened.remote_requests == []
     assert len(hrefs) == 2
     for href in hrefs:
         assert "://" not in href and not href.startswith(("/", "\\")), href

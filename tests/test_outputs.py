@@ -18,6 +18,7 @@ from formcheck.report import Report
 from formcheck.reporters.schema import validate_report
 from formcheck.video import VideoFile
 from tests.conftest import SAMPLE_VIDEOS
+from tests.factories import write_dark_noise_clip
 
 runner = CliRunner(env={"COLUMNS": "200"})
 CLIP = SAMPLE_VIDEOS / "sldl_side_knee_breaks_rep3.mp4"
@@ -104,13 +105,7 @@ def test_schema_command_prints_the_shipped_schema() -> None:
 
 @pytest.mark.model
 def test_a_clip_that_cannot_be_graded_still_gets_a_page_saying_why(tmp_path: Path) -> None:
-    from formcheck.video import VideoWriter
-
-    clip = tmp_path / "empty.mp4"
-    rng = np.random.default_rng(0)
-    with VideoWriter(clip, 320, 240, 10) as writer:
-        for _ in range(30):
-            writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
+    clip = write_dark_noise_clip(tmp_path / "empty.mp4", frames=30)
     page_path = tmp_path / "report.html"
     result = runner.invoke(app, ["analyse", str(clip), "--html", str(page_path)])
     assert result.exit_code == ExitCode.UNGRADABLE

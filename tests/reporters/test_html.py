@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from formcheck.analyse import analyse_recording
 from formcheck.report import Report
 from formcheck.reporters.html import render_html, write_html
 from formcheck.reporters.trace import SessionTrace
+from tests.browser import opened_page
 from tests.conftest import SAMPLE_VIDEOS, cached_poses
 from tests.factories import HingeRep, Script, hinge_series, session_for
 
@@ -55,48 +55,23 @@ def test_plot_covers_the_reps_before_recognition() -> None:
     assert during_first.any() and not any(s != s for s in signal[during_first])
 
 
-def _chromium() -> str:
-    found = os.environ.get("FORMCHECK_CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run installs it with apt-get")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
-
-
 @pytest.mark.model
 @pytest.mark.browser
 def test_report_opens_in_headless_chromium_without_errors_or_network(tmp_path: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
     clip = SAMPLE_VIDEOS / "sldl_side_knee_breaks_rep3.mp4"
     trace = SessionTrace()
     report = analyse_recording(cached_poses(clip), on_frame=trace.add)
     page_path = tmp_path / "report.html"
     write_html(page_path, report, trace, video=clip)
-    console_errors: list[str] = []
-    requests: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(),
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
-            page.on("console", lambda m: console_errors.append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda e: console_errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.inner_text("#good-reps") == "2 good reps"
-            assert "count stopped at rep 3" in page.inner_text("#verdict")
-            assert page.locator("#reps tbody tr").count() == 5
-            assert page.locator("figure img").count() == 5
-            # Nothing overflows the phone's width.
-            assert page.evaluate("document.documentElement.scrollWidth") <= 412
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "report_phone.png"), full_page=True)
-        finally:
-            browser.close()
-    assert console_errors == []
-    remote = [url for url in requests if not url.startswith(("file:", "data:"))]
-    assert remote == []
+    with opened_page(page_path, viewport={"width": 412, "height": 915}) as opened:  # a phone
+        page = opened.page
+        assert page.inner_text("#good-reps") == "2 good reps"
+        assert "count stopped at rep 3" in page.inner_text("#verdict")
+        assert page.locator("#reps tbody tr").count() == 5
+        assert page.locator("figure img").count() == 5
+        # Nothing overflows the phone's width.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 412
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report_phone.png"), full_page=True)
+    assert opened.console_errors == []
+    assert opened.remote_requests == []
