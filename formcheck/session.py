@@ -302,11 +302,6 @@ class Session:
         self._tally.break_set()
         self._state = None
 
-    @property
-    def recognition(self) -> Recognition | None:
-        """The committed recognition, or None while undecided."""
-        return self._decision
-
     def feed(self, sample: PoseSample) -> list[Event]:
         """Take one frame's raw pose (in time order); return what happened."""
         if self._ended:
