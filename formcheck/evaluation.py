@@ -12,6 +12,12 @@ Faults are scored rep by rep: a predicted rep is matched to the labelled rep it
 overlaps most in time; a fault code on a matched pair is a true positive when both
 carry it. A code whose check the clip's view cannot support (reported as skipped)
 is not scored on that clip.
+
+Good-rep counts are scored as the clip's view can show them: when the label names a
+view, a labelled fault whose check cannot be made from that view (hip opening filmed
+side-on, say) does not stop the labelled count, because the analyser reports that check
+as skipped rather than guessing. ``label_good_reps_all`` keeps the count over every fault.
+Results are also summarised by labelled view (``by_view``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import InputError
+from formcheck.exercises import EXERCISES, View
 from formcheck.report import Report
 
 #: ``(clip path, exercise option)`` -> report; the option is ``auto``, ``sldl`` or ``bridge``.
@@ -36,6 +43,7 @@ class ClipScore:
 
     file: str
     label_exercise: str
+    label_view: str | None
     predicted_exercise: str
     status: str
     exercise_ok: bool | None
@@ -45,6 +53,7 @@ class ClipScore:
     reps_error: int | None
     good_reps: int
     label_good_reps: int | None
+    label_good_reps_all: int | None
     good_exact: bool | None
     clean_clip_faulted: bool | None
     verdict: str
@@ -85,24 +94,34 @@ class Evaluation:
         return {"ok": sum(scored), "of": len(scored),
                 "rate": round(sum(scored) / len(scored), 4) if scored else None}
 
-    def summary(self) -> dict[str, Any]:
-        errors = [c.reps_error for c in self.clips if c.reps_error is not None]
+    def summary(self, clips: list[ClipScore] | None = None) -> dict[str, Any]:
+        clips = self.clips if clips is None else clips
+        errors = [c.reps_error for c in clips if c.reps_error is not None]
         return {
-            "clips": len(self.clips),
-            "exercise_recognised": self._rate([c.exercise_ok for c in self.clips]),
-            "rep_count_exact": self._rate([c.reps_exact for c in self.clips]),
+            "clips": len(clips),
+            "exercise_recognised": self._rate([c.exercise_ok for c in clips]),
+            "rep_count_exact": self._rate([c.reps_exact for c in clips]),
             "rep_count_mean_abs_error": round(sum(errors) / len(errors), 3) if errors else None,
-            "good_reps_exact": self._rate([c.good_exact for c in self.clips]),
-            "clean_clips_with_a_fault": self._rate([c.clean_clip_faulted for c in self.clips]),
-            "other_not_graded": self._rate([c.predicted_exercise == "other" for c in self.clips
+            "good_reps_exact": self._rate([c.good_exact for c in clips]),
+            "clean_clips_with_a_fault": self._rate([c.clean_clip_faulted for c in clips]),
+            "other_not_graded": self._rate([c.predicted_exercise == "other" for c in clips
                                             if c.label_exercise == "other"]),
         }
+
+    def by_view(self) -> dict[str, dict[str, Any]]:
+        """The summary of the clips of each labelled exercise and view."""
+        groups: dict[str, list[ClipScore]] = defaultdict(list)
+        for clip in self.clips:
+            if clip.label_exercise != "other" and clip.label_view is not None:
+                groups[f"{clip.label_exercise} {clip.label_view}"].append(clip)
+        return {name: self.summary(group) for name, group in sorted(groups.items())}
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "formcheck.eval/1",
             "labels": self.labels,
             "summary": self.summary(),
+            "by_view": self.by_view(),
             "faults": {
                 code: {"tp": c.tp, "fp": c.fp, "fn": c.fn,
                        "precision": None if c.precision is None else round(c.precision, 4),
@@ -126,6 +145,26 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
         if not isinstance(clip, dict) or "file" not in clip or "exercise" not in clip:
             raise InputError(f"{path}: clip {i + 1} needs at least 'file' and 'exercise'")
     return data["clips"]
+
+
+def _view_of(clip: dict[str, Any]) -> View | None:
+    """The clip's labelled view when it is one formcheck knows (real clips use free text)."""
+    try:
+        return View(clip.get("view"))
+    except ValueError:
+        return None
+
+
+def visible_good_reps(clip: dict[str, Any]) -> int | None:
+    """Good reps before the first labelled fault that the clip's view can show."""
+    view, exercise = _view_of(clip), EXERCISES.get(clip["exercise"])
+    reps = clip.get("reps")
+    if view is None or exercise is None or reps is None:
+        return clip.get("good_reps")
+    shown = {check.code for check in exercise.checks if view in check.views}
+    ordered = sorted(reps, key=lambda rep: rep["index"])
+    return next((n for n, rep in enumerate(ordered)
+                 if any(f["code"] in shown for f in rep.get("faults", []))), len(ordered))
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -181,11 +220,12 @@ def evaluate(labels_path: Path, analyse: Analyse,
         if scores_reps:
             allowed = set(accept) if accept else {label_total}
             reps_exact = report.total_reps in allowed
-        label_good = clip.get("good_reps")
+        label_good = visible_good_reps(clip)
         all_good = label_good is not None and label_total is not None and label_good == label_total
         score = ClipScore(
             file=clip["file"],
             label_exercise=label_exercise,
+            label_view=clip.get("view"),
             predicted_exercise=predicted,
             status=report.status,
             exercise_ok=None if forced else predicted == label_exercise,
@@ -196,6 +236,7 @@ def evaluate(labels_path: Path, analyse: Analyse,
                         if scores_reps and label_total is not None else None),
             good_reps=report.good_reps,
             label_good_reps=label_good,
+            label_good_reps_all=clip.get("good_reps"),
             good_exact=(report.good_reps == label_good
                         if label_good is not None and label_exercise != "other" else None),
             clean_clip_faulted=(any(not r.good for r in report.reps) if all_good else None),

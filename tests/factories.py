@@ -72,7 +72,8 @@ class HingeRep:
         leg_drop_deg: Free leg below the trunk line at the bottom.
         touch_s: Free foot on the floor around the bottom for this long.
         duration_s: Rep length.
-        pelvis_tilt_deg: Tilt of the hip line at the bottom (seen from the rear).
+        pelvis_tilt_deg: Tilt of the hip and shoulder lines at the bottom (seen from the
+            rear: the trunk rolls open with the pelvis).
         valgus_deg: Stance knee caving in at the bottom (seen from the rear).
     """
 
@@ -187,9 +188,11 @@ def rear_hinge_series(script: Script) -> PoseSeries:
         right_knee = (right_hip + right_ankle) / 2 + np.array([-thigh * math.sin(valgus), 0.0])
         shoulders_y = centre[1] - torso * math.cos(trunk)
         left_ankle = left_hip + np.array([0.0, (thigh + shin) * (1 - 0.9 * phase)])
+        # An opening hip rolls the trunk with it: the shoulder line tilts as the hips do.
+        shoulder_roll = 40.0 * math.sin(tilt)
         points = {
-            L.RIGHT_SHOULDER: np.array([680.0, shoulders_y]),
-            L.LEFT_SHOULDER: np.array([600.0, shoulders_y]),
+            L.RIGHT_SHOULDER: np.array([680.0, shoulders_y + shoulder_roll]),
+            L.LEFT_SHOULDER: np.array([600.0, shoulders_y - shoulder_roll]),
             L.RIGHT_HIP: right_hip, L.LEFT_HIP: left_hip,
             L.RIGHT_KNEE: right_knee, L.LEFT_KNEE: (left_hip + left_ankle) / 2,
             L.RIGHT_ANKLE: right_ankle, L.LEFT_ANKLE: left_ankle,

@@ -96,3 +96,27 @@ def test_missing_clip_is_an_input_error(tmp_path: Path) -> None:
     path.write_text(json.dumps({"clips": [{"file": "gone.mp4", "exercise": "sldl"}]}))
     with pytest.raises(InputError, match=r"gone\.mp4 not found"):
         evaluate(path, lambda p, e: _report(p, "sldl", []))
+
+
+def test_good_reps_are_scored_as_the_view_shows_them(tmp_path: Path) -> None:
+    # Hip opening cannot be seen side-on: the analyser skips it, so a rep whose only
+    # fault is hip opening does not stop the labelled count in a side view, but a
+    # stance-knee bend (visible side-on) does.
+    reps = [{"index": 1, "start_s": 0, "end_s": 3, "faults": []},
+            {"index": 2, "start_s": 3, "end_s": 6, "faults": [{"code": "sldl.hip_opening"}]},
+            {"index": 3, "start_s": 6, "end_s": 9,
+             "faults": [{"code": "sldl.stance_knee_bend"}]}]
+    labels = _labels(tmp_path, [
+        {"file": "side.mp4", "exercise": "sldl", "view": "side", "total_reps": 3,
+         "good_reps": 1, "reps": reps},
+        {"file": "rear.mp4", "exercise": "sldl", "view": "rear", "total_reps": 3,
+         "good_reps": 1, "reps": reps},
+    ])
+    clean = [(0.0, 3.0, set()), (3.0, 6.0, set()), (6.0, 9.0, set())]
+    evaluation = evaluate(labels, lambda path, _: _report(path, "sldl", clean))
+    side, rear = evaluation.clips
+    assert (side.label_good_reps, side.label_good_reps_all) == (2, 1)
+    assert (rear.label_good_reps, rear.label_good_reps_all) == (1, 1)
+    by_view = evaluation.to_dict()["by_view"]
+    assert set(by_view) == {"sldl side", "sldl rear"}
+    assert by_view["sldl side"]["good_reps_exact"]["ok"] == 0  # 3 predicted, 2 visible

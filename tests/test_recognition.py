@@ -59,14 +59,30 @@ def test_rear_hinge_with_the_free_leg_toward_the_camera_is_a_deadlift() -> None:
     assert (result.exercise, result.view) == ("sldl", View.REAR)
 
 
-def test_rear_hinge_on_both_feet_asks_for_the_exercise_to_be_named() -> None:
+def test_rear_hinge_on_both_feet_is_a_two_legged_hinge() -> None:
     series = rear_hinge_series(Script([HingeRep()] * 2))
     # Both legs full length, both feet on the floor.
     right_leg = series.image_px[:, [26, 28, 30, 32], :2]
     series.image_px[:, [25, 27, 29, 31], :2] = right_leg - [70.0, 0.0]
     result = recognise(body(series))
-    assert result.exercise == "other"
+    assert (result.exercise, result.view) == ("other", View.REAR)
+    assert "both feet on the floor" in result.seen
     assert "--exercise sldl" in result.seen
+
+
+def test_rear_hinge_whose_ankles_both_rise_is_a_single_leg_deadlift() -> None:
+    # Seen from behind, the pose model lifts both ankles together at the bottom of a
+    # single-leg deadlift: the legs look alike, but the ankles leave the floor level.
+    series = rear_hinge_series(Script([HingeRep()] * 3))
+    right_leg = series.image_px[:, [26, 28, 30, 32], :2].copy()
+    trunk = body(series).trunk_incl_world_deg
+    lift = 0.8 * 120.0 * np.clip(np.nan_to_num(trunk) / 80.0, 0.0, 1.0)  # 0.8 torso at the bottom
+    for leg in ([25, 27, 29, 31], [26, 28, 30, 32]):
+        offset = [-70.0, 0.0] if leg[0] == 25 else [0.0, 0.0]
+        series.image_px[:, leg, :2] = right_leg + offset
+        series.image_px[:, leg[1:], 1] -= lift[:, None]
+    result = recognise(body(series))
+    assert (result.exercise, result.view) == ("sldl", View.REAR)
 
 
 def test_standing_still_is_not_graded() -> None:

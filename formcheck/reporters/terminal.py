@@ -71,13 +71,19 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
     table.add_column("measure")
     table.add_column("result")
     for key, value in summary.items():
-        if isinstance(value, dict):
-            text = f"{value['ok']}/{value['of']}" + (
-                f" ({100 * value['rate']:.0f}%)" if value["rate"] is not None else "")
-        else:
-            text = _none(value)
-        table.add_row(key.replace("_", " "), text)
+        table.add_row(key.replace("_", " "), _rate(value))
     console.print(table)
+    by_view = evaluation.by_view()
+    if by_view:
+        views = Table(title="by view", show_edge=False, header_style="bold")
+        keys = ("clips", "exercise_recognised", "rep_count_exact", "good_reps_exact",
+                "clean_clips_with_a_fault")
+        views.add_column("exercise and view")
+        for key in keys:
+            views.add_column(key.replace("_", " "))
+        for name, view_summary in by_view.items():
+            views.add_row(name, *(_rate(view_summary[key]) for key in keys))
+        console.print(views)
     faults = Table(title="faults (rep level)", show_edge=False, header_style="bold")
     for column in ("code", "tp", "fp", "fn", "precision", "recall", "F1"):
         faults.add_column(column)
@@ -85,6 +91,14 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
         faults.add_row(code, str(counts.tp), str(counts.fp), str(counts.fn),
                        _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))
     console.print(faults)
+
+
+def _rate(value: object) -> str:
+    """``ok/of (rate%)`` for a rate, the value otherwise."""
+    if isinstance(value, dict):
+        return f"{value['ok']}/{value['of']}" + (
+            f" ({100 * value['rate']:.0f}%)" if value["rate"] is not None else "")
+    return _none(value)
 
 
 def _none(value: object) -> str:

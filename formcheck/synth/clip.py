@@ -31,7 +31,8 @@ from formcheck.synth.labels import (
 from formcheck.synth.motion import Timeline, build_timeline, pose_of
 from formcheck.synth.pose import Rig
 from formcheck.synth.scene import CameraPose, Renderer, project
-from formcheck.synth.spec import ClipSpec, hex_to_rgb, load_spec
+from formcheck.synth.spec import ClipSpec, SpecError, hex_to_rgb, load_spec
+from formcheck.synth.truth import fault_problem, good_rep_problems
 
 logger = logging.getLogger(__name__)
 
@@ -197,64 +198,13 @@ def _rep_measurements(
 
 _LABEL_UNIT = {"bridge.knees_caving": "ratio"}
 
-# Sanity limits (heuristic: the analyser's limits from the project brief). A good rep must lie
-# inside the "good" bounds; a fault's measured magnitude must cross its flag limit.
-_GOOD_BOUNDS = {
-    "sldl": {
-        "trunk_from_vertical_deg": (70.0, 90.0),
-        "stance_knee_flexion_bottom_deg": (8.0, 22.0),
-        "pelvis_rotation_deg": (-5.0, 5.0),
-        "leg_below_trunk_deg": (-10.0, 10.0),
-        "stance_knee_valgus_deg": (-10.0, 8.0),
-        "free_foot_touch_s": (0.0, 0.0),
-        "duration_s": (2.5, 6.0),
-    },
-    "bridge": {
-        "shoulder_hip_knee_deg": (172.0, 185.0),
-        "knee_angle_deg": (80.0, 100.0),
-        "knee_ankle_separation_ratio": (0.7, 1.5),
-        "hold_s": (0.5, 3.0),
-        "duration_s": (2.0, 6.0),
-    },
-}
-_FAULT_LIMITS = {
-    "sldl.stance_knee_bend": (40.0, None),
-    "sldl.hip_opening": (20.0, None),
-    "sldl.leg_trunk_misalign": (25.0, None),
-    "sldl.touch_down": (0.1, None),
-    "sldl.partial_range": (None, 45.0),
-    "sldl.knee_valgus": (10.0, None),
-    "sldl.rushed": (None, 1.0),
-    "bridge.incomplete_lockout": (None, 160.0),
-    "bridge.hyperextension": (195.0, None),
-    "bridge.pelvic_drop": (10.0, None),
-    "bridge.knees_caving": (None, 0.6),
-    "bridge.rushed": (None, 1.0),
-}
-
-
 def _check_rep(exercise: str, label: RepLabel, single_leg: bool) -> list[str]:
-    """Problems with a rep's truth: a good rep outside good form, a fault not crossing its limit."""
-    problems = []
+    """Why a rep's truth is ambiguous: a good rep outside good form, a fault not clear."""
     if not label.faults:
-        for key, (lo, hi) in _GOOD_BOUNDS[exercise].items():
-            if key == "knee_ankle_separation_ratio" and single_leg:
-                continue
-            value = label.measured[key]
-            if not lo - 1e-6 <= value <= hi + 1e-6:
-                problems.append(f"good rep {label.index}: {key} {value:.2f} outside [{lo}, {hi}]")
-    for fault in label.faults:
-        code, value = fault["code"], float(fault["magnitude"])
-        if code == "bridge.feet_placement":
-            crossed = value >= 120.0 or value <= 65.0
-        else:
-            at_least, at_most = _FAULT_LIMITS[code]
-            crossed = (at_least is None or value >= at_least) and (
-                at_most is None or value <= at_most
-            )
-        if not crossed:
-            problems.append(f"rep {label.index}: {code} {value:.2f} does not cross its limit")
-    return problems
+        return [f"good rep {label.index}: {problem}" for problem in
+                good_rep_problems(exercise, label.measured, single_leg=single_leg)]
+    problems = (fault_problem(f["code"], float(f["magnitude"])) for f in label.faults)
+    return [f"rep {label.index}: {problem}" for problem in problems if problem]
 
 
 def render_clip(spec: ClipSpec, video_path: Path, labels_dir: Path) -> RenderedClip:
@@ -320,9 +270,12 @@ def render_clip(spec: ClipSpec, video_path: Path, labels_dir: Path) -> RenderedC
                 measured=measured,
             )
         )
-    for rep_label in rep_labels:
-        for problem in _check_rep(spec.exercise, rep_label, rig.single_leg):
-            logger.warning("%s: %s", video_path.name, problem)
+    problems = [problem for rep_label in rep_labels
+                for problem in _check_rep(spec.exercise, rep_label, rig.single_leg)]
+    if problems:
+        video_path.unlink(missing_ok=True)
+        raise SpecError(f"{video_path.name}: the rendered truth is ambiguous, change the"
+                        f" spec: {'; '.join(problems)}")
     set_labels = [
         SetLabel(
             reps=sum(1 for r in timeline.reps if r.set_index == s.index),

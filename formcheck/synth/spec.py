@@ -20,7 +20,7 @@ A spec, with its defaults::
       "idle_before_s": 1.0, "idle_after_s": 1.0,
       "sets": [{"rest_before_s": 0.0,
                 "reps": [{"faults": []},
-                         {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 50}],
+                         {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 65}],
                           "tempo": {"down_s": 1.6, "hold_s": 0.3, "up_s": 1.5, "pause_s": 0.7}}]}]
     }
 
@@ -39,12 +39,13 @@ from typing import Any, NoReturn
 
 from formcheck.errors import InputError
 from formcheck.exercises import EXERCISES as REGISTRY
+from formcheck.synth.truth import fault_problem, true_limits
 
 #: The exercises the generator can pose (formcheck.synth.motion); their fault codes come
 #: from the analyser's registry.
 EXERCISES = ("sldl", "bridge")
 VARIANTS = ("double", "single_leg")
-VIEWS = ("side", "front", "rear", "oblique", "feet")
+VIEWS = ("side", "front", "rear", "oblique", "feet", "head")
 SIDES = ("left", "right")
 FPS_CHOICES = (24, 30, 60)
 MIN_RESOLUTION = (640, 480)
@@ -77,7 +78,8 @@ FAULTS: dict[str, tuple[str, str, tuple[float, float]]] = {
 }
 
 # Default azimuth (deg) of each view, for a camera on the person's left; mirrored for "right".
-VIEW_AZIMUTH_DEG = {"front": 0.0, "feet": 0.0, "side": 90.0, "oblique": 45.0, "rear": 180.0}
+VIEW_AZIMUTH_DEG = {"front": 0.0, "feet": 0.0, "side": 90.0, "oblique": 45.0, "rear": 180.0,
+                    "head": 180.0}
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -318,11 +320,15 @@ def _read_rep(reader: _Reader, exercise: str) -> RepSpec:
         if code not in FAULTS:
             valid = ", ".join(c for c in FAULTS if c.startswith(exercise + "."))
             fault_reader.fail(f"unknown fault {code!r}; valid for {exercise}: {valid}", "code")
-        fault_exercise, _unit, (lo, hi) = FAULTS[code]
+        fault_exercise, unit, (lo, hi) = FAULTS[code]
         if fault_exercise != exercise:
             fault_reader.fail(f"fault {code!r} is not a {exercise} fault", "code")
         magnitude = fault_reader.number("magnitude", None, lo, hi)
         assert magnitude is not None
+        if unit == true_limits(code)[0].unit:  # posed in the unit it is judged in
+            problem = fault_problem(code, magnitude)
+            if problem is not None:
+                fault_reader.fail(problem.replace("true value", "magnitude"), "magnitude")
         fault_reader.done()
         if any(f.code == code for f in faults):
             fault_reader.fail(f"fault {code!r} given twice", "code")
@@ -378,8 +384,10 @@ def parse_spec(data: Any, source: str = "<spec>", path: Path | None = None) -> C
     view = cam.choice("view", "side", VIEWS)
     if view == "feet" and exercise != "bridge":
         cam.fail("'feet' is a bridge view; use front/rear/side/oblique for sldl", "view")
-    if view == "front" and exercise == "bridge":
-        cam.fail("for a bridge use 'feet' (the feet end) rather than 'front'", "view")
+    if view == "head" and exercise != "bridge":
+        cam.fail("'head' is a bridge view (the head end); use rear for sldl", "view")
+    if view in ("front", "rear") and exercise == "bridge":
+        cam.fail("for a bridge use 'feet' or 'head' (its ends) rather than front or rear", "view")
     side = cam.choice("side", "left", SIDES)
     default_azimuth = VIEW_AZIMUTH_DEG[view] * (1.0 if side == "left" else -1.0)
     azimuth = cam.number("azimuth_deg", default_azimuth, -360.0, 360.0)

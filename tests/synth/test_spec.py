@@ -21,7 +21,7 @@ GOOD: dict[str, Any] = {
     "fps": 24,
     "resolution": [640, 480],
     "sets": [
-        {"reps": [{"faults": []}, {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 50}]}]}
+        {"reps": [{"faults": []}, {"faults": [{"code": "sldl.stance_knee_bend", "magnitude": 65}]}]}
     ],
 }
 
@@ -107,7 +107,7 @@ def test_pelvic_drop_needs_single_leg_bridge() -> None:
     data: dict[str, Any] = {
         "exercise": "bridge",
         "camera": {"view": "oblique"},
-        "sets": [{"reps": [{"faults": [{"code": "bridge.pelvic_drop", "magnitude": 15}]}]}],
+        "sets": [{"reps": [{"faults": [{"code": "bridge.pelvic_drop", "magnitude": 22}]}]}],
     }
     with pytest.raises(SpecError, match="variant"):
         parse_spec(data)
