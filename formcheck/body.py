@@ -96,9 +96,6 @@ class BodySignals:
         knee_angle_img_deg: ``(T, 2)`` hip-knee-ankle included angle, deg (180 straight).
         knee_above_hip: Mean knee height above the hips, torso lengths (positive when
             the knees are higher in the image, as when lying with knees bent).
-        thigh_rise_img_deg: Angle of the knee->hip segment (mean of both legs) from
-            straight down in the picture, deg: near 0 lying with knees up seen end-on,
-            near 180 with the hips lifted above the knees.
         ankle_height: ``(T, 2)`` each ankle's height above the lower ankle, torso lengths.
         shoulder_width_ratio: Shoulder-to-shoulder distance over torso length in the image.
         shoulder_yaw_world_deg: How far the shoulder line turns away from the picture
@@ -119,7 +116,6 @@ class BodySignals:
     hip_angle_img_deg: np.ndarray
     knee_angle_img_deg: np.ndarray
     knee_above_hip: np.ndarray
-    thigh_rise_img_deg: np.ndarray
     ankle_height: np.ndarray
     shoulder_width_ratio: np.ndarray
     shoulder_yaw_world_deg: np.ndarray
@@ -176,8 +172,6 @@ class BodySignals:
                 hip_angle_img_deg=side_angles(SHOULDER, HIP, KNEE),
                 knee_angle_img_deg=side_angles(HIP, KNEE, ANKLE),
                 knee_above_hip=(hips[:, 1] - knees_y) / scale,
-                thigh_rise_img_deg=180.0 - inclination_deg(
-                    img[:, list(KNEE)].mean(axis=1), hips, IMAGE_UP),
                 ankle_height=ankle_height,
                 shoulder_width_ratio=np.linalg.norm(img[:, SHOULDER[0]] - img[:, SHOULDER[1]],
                                                     axis=1) / torso,

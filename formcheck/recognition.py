@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from formcheck.body import BodySignals
 from formcheck.exercises import Exercise, View
 
@@ -56,7 +58,26 @@ def recognise(body: BodySignals, exercises: Mapping[str, Exercise]) -> Recogniti
                        f" this is not a {titles}")
 
 
-def forced(body: BodySignals, exercise: Exercise) -> Recognition:
-    """The user named the exercise: only the view is recognised."""
+def forced(body: BodySignals, exercise: Exercise,
+           exercises: Mapping[str, Exercise] | None = None) -> Recognition:
+    """The user named the exercise: only the view is recognised, unless the person was
+    never in the exercise's posture (lying down for a deadlift, say), which is said
+    instead of grading."""
+    cue = exercise.recognise(body)
+    if cue.view is None and detected_share(body) > 0:
+        others = [other.recognise(body) for name, other in (exercises or {}).items()
+                  if name != exercise.name]
+        matching = [other for other in others if other.matches]
+        looks = ""
+        if matching:
+            best = max(matching, key=lambda other: other.share)
+            looks = f"; this looks like a {exercises[best.exercise].title}" if exercises else ""
+        return Recognition(OTHER, None,
+                           f"asked to grade a {exercise.title}, but {cue.seen}{looks}")
     return Recognition(exercise.name, exercise.view(body),
                        f"graded as {exercise.title} as asked")
+
+
+def detected_share(body: BodySignals) -> float:
+    """Share of the frames with a person."""
+    return float(np.isfinite(body.trunk_incl_img_deg).mean()) if len(body) else 0.0

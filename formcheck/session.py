@@ -364,7 +364,8 @@ class Session:
 
     def _try_to_decide(self, *, final: bool) -> list[Event]:
         body = BodySignals.concat(list(self._frames))
-        verdict = forced(body, self._forced) if self._forced else recognise(body, self.exercises)
+        verdict = (forced(body, self._forced, self.exercises) if self._forced
+                   else recognise(body, self.exercises))
         t = float(body.t_s[-1])
         if not verdict.recognised:
             if final:

@@ -94,6 +94,7 @@ class BridgeRep:
     top_knee_deg: float = 90.0
     duration_s: float = 3.0
     pelvis_tilt_deg: float = 0.0
+    knees_in: float = 0.0  # share of the knees' width lost at the top (seen from the feet)
 
 
 @dataclass
@@ -206,8 +207,10 @@ def rear_hinge_series(script: Script) -> PoseSeries:
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 
-def bridge_points(phase: float, rep: BridgeRep | None) -> dict[int, np.ndarray]:
-    """A side view of a glute bridge, head on the left, lying on the floor at y=600."""
+def bridge_points(phase: float, rep: BridgeRep | None, *,
+                  single_leg: bool = False) -> dict[int, np.ndarray]:
+    """A side view of a glute bridge, head on the left, lying on the floor at y=600; in a
+    single-leg bridge the left leg is held straight in line with the thigh."""
     rep = rep or BridgeRep()
     torso, thigh, shin = 120.0, 100.0, 95.0
     rest_hip, rest_knee = 130.0, 80.0
@@ -224,21 +227,27 @@ def bridge_points(phase: float, rep: BridgeRep | None) -> dict[int, np.ndarray]:
     knee = ray(hip, thigh_dir, thigh)
     shin_dir = thigh_dir + 180.0 + knee_angle  # turn back down toward the floor
     ankle = ray(knee, shin_dir, shin)
-    return {
+    free_knee, free_ankle = knee, ankle
+    if single_leg:
+        free_ankle = ray(knee, thigh_dir, shin)
+    points = {
         L.LEFT_SHOULDER: shoulder, L.RIGHT_SHOULDER: shoulder,
         L.LEFT_ELBOW: shoulder + np.array([40, 0.0]), L.RIGHT_ELBOW: shoulder + np.array([40, 0.0]),
         L.LEFT_WRIST: shoulder + np.array([90, 0.0]), L.RIGHT_WRIST: shoulder + np.array([90, 0.0]),
         L.LEFT_HIP: hip, L.RIGHT_HIP: hip,
-        L.LEFT_KNEE: knee, L.RIGHT_KNEE: knee,
-        L.LEFT_ANKLE: ankle, L.RIGHT_ANKLE: ankle,
-        L.LEFT_HEEL: ankle + np.array([-8, 5.0]), L.RIGHT_HEEL: ankle + np.array([-8, 5.0]),
-        L.LEFT_FOOT_INDEX: ankle + np.array([20, 5.0]),
+        L.LEFT_KNEE: free_knee, L.RIGHT_KNEE: knee,
+        L.LEFT_ANKLE: free_ankle, L.RIGHT_ANKLE: ankle,
+        L.LEFT_HEEL: free_ankle + np.array([-8, 5.0]), L.RIGHT_HEEL: ankle + np.array([-8, 5.0]),
+        L.LEFT_FOOT_INDEX: free_ankle + np.array([20, 5.0]),
         L.RIGHT_FOOT_INDEX: ankle + np.array([20, 5.0]),
     }
+    return points
 
 
-def bridge_series(script: Script, *, oblique: bool = False) -> PoseSeries:
-    """Glute bridges filmed from the side, or obliquely (the left side drawn lower)."""
+def bridge_series(script: Script, *, oblique: bool = False,
+                  single_leg: bool = False) -> PoseSeries:
+    """Glute bridges filmed from the side, or obliquely (the left side drawn lower);
+    double-leg, or single-leg on the right leg."""
     times, spans = script.timeline()
     samples = []
     for t in times:
@@ -248,7 +257,34 @@ def bridge_series(script: Script, *, oblique: bool = False) -> PoseSeries:
         if oblique:
             tilt = math.radians(25.0 + phase * rep_or_default.pelvis_tilt_deg)
             offset = 50.0 * np.array([math.cos(tilt), math.sin(tilt)])
-        samples.append(_sample(float(t), bridge_points(phase, rep), offset))
+        samples.append(_sample(float(t), bridge_points(phase, rep, single_leg=single_leg),
+                               offset))
+    return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
+
+
+def feet_end_bridge_series(script: Script) -> PoseSeries:
+    """Glute bridges filmed from the feet end: the trunk runs up the picture, the knees
+    stand above the hips until the hips rise to their level; the feet are nearest."""
+    times, spans = script.timeline()
+    samples = []
+    for t in times:
+        phase, rep = _phase(float(t), spans)
+        rep = rep or BridgeRep()
+        hips_y = 420.0 - 100.0 * phase
+        knee_half = 55.0 * (1.0 - rep.knees_in * phase)
+        points = {}
+        for side, sign in ((("LEFT",), 1.0), (("RIGHT",), -1.0)):
+            name = side[0]
+            points[L[f"{name}_SHOULDER"]] = np.array([640.0 + sign * 60.0, 300.0])
+            points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_y])
+            points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * knee_half, 330.0])
+            points[L[f"{name}_ANKLE"]] = np.array([640.0 + sign * 60.0, 460.0])
+            points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
+            points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])
+        sample = _sample(float(t), points, np.zeros(2))
+        sample.world_m[[L.LEFT_ANKLE, L.RIGHT_ANKLE], 2] = -0.5  # the feet nearest
+        sample.world_m[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 2] = 0.5
+        samples.append(sample)
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 

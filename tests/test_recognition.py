@@ -6,6 +6,7 @@ import numpy as np
 
 from formcheck.body import BodySignals
 from formcheck.exercises import EXERCISES, View
+from formcheck.recognition import forced
 from formcheck.recognition import recognise as recognise_with
 from tests.factories import (
     BridgeRep,
@@ -89,3 +90,16 @@ def test_standing_still_is_not_graded() -> None:
     result = recognise(body(hinge_series(Script([], lead_s=5.0))))
     assert result.exercise == "other"
     assert "no hip hinge" in result.seen
+
+
+def test_a_forced_deadlift_on_someone_lying_down_says_so_instead_of_grading() -> None:
+    signals = body(bridge_series(Script([BridgeRep()] * 2)))
+    result = forced(signals, EXERCISES["sldl"], EXERCISES)
+    assert result.exercise == "other"
+    assert "not standing" in result.seen and "glute bridge" in result.seen
+
+
+def test_a_forced_exercise_in_its_own_posture_is_graded_as_asked() -> None:
+    signals = body(rear_hinge_series(Script([HingeRep()] * 2)))
+    result = forced(signals, EXERCISES["sldl"], EXERCISES)
+    assert (result.exercise, result.view) == ("sldl", View.REAR)

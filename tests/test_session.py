@@ -281,3 +281,10 @@ def test_recognition_waits_for_two_seconds_of_the_person_before_it_commits() -> 
     assert first_end < 1.5
     assert len(recognised) == 1 and recognised[0].t_s >= 2.0
     assert report.total_reps == 3
+
+
+def test_forcing_a_deadlift_on_a_bridge_clip_is_not_graded_and_says_why() -> None:
+    report = grade(bridge_series(Script([BridgeRep()] * 3)), "sldl")
+    assert not report.graded and report.total_reps == 0
+    assert "asked to grade a single-leg deadlift" in (report.reason or "")
+    assert "glute bridge" in (report.reason or "")

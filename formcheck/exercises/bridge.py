@@ -41,6 +41,11 @@ LYING_SHARE = 0.4
 #: Single-leg bridge: at the top one knee is straighter than this (deg), the other more
 #: bent than BENT_KNEE_DEG.
 STRAIGHT_KNEE_DEG, BENT_KNEE_DEG = 150.0, 130.0
+#: ... or a knee this straight (deg) with the ankles this far apart (torso lengths).
+#: Heuristic: on the tuning split, single-leg tops read 164-179 degrees with the ankles
+#: 0.89-1.75 apart; double-leg tops at most 156 degrees, the ankles at most 0.88 apart
+#: seen obliquely (0.32 side-on).
+LIFTED_KNEE_DEG, LIFTED_ANKLES_APART = 160.0, 1.0
 
 _STRAIGHT_LINE_SOURCE = (
     "physiotherapy descriptions of the bridge: at the top the shoulders, hips and knees"
@@ -82,7 +87,10 @@ CHECKS: tuple[Check, ...] = (
         cue="keep the pelvis level: do not let the free-leg side drop",
         describe="your pelvis dropped {value:.0f} degrees to one side",
         source=(
-            "heuristic: 2-D and monocular pelvis angles carry several degrees of error, so"
+            "heuristic, single-leg bridges only (with both feet down, the hip line's turn in"
+            " an oblique picture is perspective: 11-16 degrees on level double-leg reps of"
+            " the tuning split). 2-D and monocular pelvis angles carry several degrees of"
+            " error, so"
             " changes under about 7 degrees are never flagged; seen obliquely the hip line"
             " also turns in the picture as the hips rise (10 degrees on a level rendered"
             " rep, 22-25 on rendered drops of 15-18 degrees), so 15 degrees of change from"
@@ -208,18 +216,27 @@ def working_side(body: BodySignals, reps: list[Rep]) -> int | None:
     """For a single-leg bridge, the leg that stays bent (the working leg); else None.
 
     In the top phases of the reps, one knee straight (over 150 degrees) and the other
-    bent (under 130) means one leg is lifted and extended.
+    bent (under 130) means one leg is lifted and extended. Seen obliquely the bent knee
+    can read wider; a knee straighter still (over 160) with the ankles over a torso length
+    apart (the free foot in the air) also means one leg is lifted.
     """
     if not reps:
         return None
     tops = np.concatenate([body.window(r.peak_s - 0.2, r.peak_s + 0.2) for r in reps])
     if tops.size == 0:
         return None
-    knees = np.nanmedian(body.knee_angle_img_deg[tops], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames without a person
+        knees = np.nanmedian(body.knee_angle_img_deg[tops], axis=0)
+        img = body.image_px[tops]
+        ankles_apart = float(np.nanmedian(
+            np.linalg.norm(img[:, ANKLE[0]] - img[:, ANKLE[1]], axis=1) / body.scale_px[tops]))
     if not np.isfinite(knees).all():
         return None
     bent, straight = int(np.argmin(knees)), int(np.argmax(knees))
     if knees[straight] > STRAIGHT_KNEE_DEG and knees[bent] < BENT_KNEE_DEG:
+        return bent
+    if knees[straight] > LIFTED_KNEE_DEG and ankles_apart > LIFTED_ANKLES_APART:
         return bent
     return None
 
@@ -286,7 +303,9 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         body.side_visibility(tuple(lm for s in sides for lm in (HIP[s], KNEE[s], ANKLE[s])), top))
 
     change = np.abs(angle_change_deg(body.hip_tilt_img_deg[top], body.hip_tilt_img_deg[start]))
-    if np.isfinite(change).any():
+    # Pelvic drop is the single-leg bridge's fault (the free-leg side sags); with both feet
+    # down, the hip line's turn in an oblique picture is perspective, not a drop.
+    if setup.variant == "single_leg" and np.isfinite(change).any():
         out["pelvis_tilt_change_img_deg"] = Measurement(
             float(np.nanmedian(change)), float(t[peak]),
             body.side_visibility((*SHOULDER, *HIP), top))

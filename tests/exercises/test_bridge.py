@@ -7,11 +7,12 @@ import pytest
 from formcheck.exercises import BRIDGE, View
 from formcheck.exercises.bridge import CHECKS
 from formcheck.report import Report
-from tests.factories import BridgeRep, Script, bridge_series, grade
+from tests.factories import BridgeRep, Script, bridge_series, feet_end_bridge_series, grade
 
 
-def _grade(reps: list[BridgeRep], view: View = View.SIDE) -> Report:
-    series = bridge_series(Script(reps), oblique=view == View.OBLIQUE)
+def _grade(reps: list[BridgeRep], view: View = View.SIDE, *,
+           single_leg: bool = False) -> Report:
+    series = bridge_series(Script(reps), oblique=view == View.OBLIQUE, single_leg=single_leg)
     report = grade(series, BRIDGE.name)
     assert report.view == view
     return report
@@ -48,9 +49,18 @@ def test_each_side_view_fault_is_caught_at_its_rep(fault: BridgeRep, code: str) 
     assert report.good_reps == 2 and report.first_bad_rep == 3
 
 
-def test_pelvic_drop_is_caught_from_an_oblique_view() -> None:
-    report = _grade([BridgeRep(), BridgeRep(pelvis_tilt_deg=20)], View.OBLIQUE)
+def test_pelvic_drop_is_caught_from_an_oblique_view_in_a_single_leg_bridge() -> None:
+    report = _grade([BridgeRep(), BridgeRep(pelvis_tilt_deg=20)], View.OBLIQUE,
+                    single_leg=True)
+    assert report.variant == "single_leg"
     assert _codes(report) == [set(), {"bridge.pelvic_drop"}]
+
+
+def test_a_turning_hip_line_with_both_feet_down_is_not_a_pelvic_drop() -> None:
+    # Seen obliquely, the hip line turns in the picture as both hips rise: perspective.
+    report = _grade([BridgeRep(), BridgeRep(pelvis_tilt_deg=20)], View.OBLIQUE)
+    assert report.variant == "double"
+    assert _codes(report) == [set(), set()]
 
 
 def test_side_view_skips_pelvic_drop_and_knees_with_advice() -> None:
@@ -86,3 +96,13 @@ def test_every_check_has_a_source_and_a_unit() -> None:
     for check in CHECKS:
         assert check.source and check.unit and check.cue and check.views
         assert check.code.startswith("bridge.")
+
+
+def test_bridges_from_the_feet_end_are_counted_and_knees_caving_is_caught() -> None:
+    reps = [BridgeRep(), BridgeRep(), BridgeRep(knees_in=0.5)]
+    report = grade(feet_end_bridge_series(Script(reps)))
+    assert (report.exercise, report.view) == ("bridge", View.FEET)
+    assert report.total_reps == 3
+    assert _codes(report) == [set(), set(), {"bridge.knees_caving"}]
+    skipped = dict(report.skipped_checks)
+    assert "bridge.incomplete_lockout" in skipped and "bridge.knees_caving" not in skipped
