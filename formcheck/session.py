@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import warnings
 from collections import deque
@@ -52,6 +53,13 @@ from formcheck.report import Provenance, Report, Status
 from formcheck.reps import Phase, Rep, RepEngine
 from formcheck.video import VideoInfo
 
+logger = logging.getLogger(__name__)
+
+#: A rep is graded only if the person was in the exercise's posture in at least this share
+#: of its frames (heuristic: a deadlift "rep" counted on someone lying down, after they
+#: changed exercise, spends almost none of its frames upright).
+MIN_POSTURE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class SessionSettings:
@@ -70,6 +78,9 @@ class SessionSettings:
             filmed from the feet a spurious half-second "rep" there made the view look
             oblique when it was end-on).
         set_break_s: A pause longer than this between reps starts a new set, seconds.
+        change_window_s: Once committed, the last this many seconds are looked at for
+            another exercise (heuristic: a bridge rep, or a hinge with the stand before
+            it, fits in 4 s).
         cleaning: Leg-swap repair and smoothing.
     """
 
@@ -79,6 +90,7 @@ class SessionSettings:
     max_undecided_s: float = 60.0
     min_evidence_s: float = 2.0
     set_break_s: float = SET_BREAK_S
+    change_window_s: float = 4.0
     cleaning: CleaningSettings = field(default_factory=CleaningSettings)
 
 
@@ -122,6 +134,20 @@ class Recognised:
 
 
 @dataclass(frozen=True)
+class ExerciseChanged:
+    """The person went on to another exercise; its reps are not graded as the first's.
+
+    Attributes:
+        since_s: Start of the frames that show the new exercise, seconds.
+    """
+
+    t_s: float
+    exercise: str
+    to_exercise: str
+    since_s: float
+
+
+@dataclass(frozen=True)
 class RepStarted:
     """A movement has travelled far enough to be rep ``index`` (1-based)."""
 
@@ -152,7 +178,8 @@ class CountStopped:
     fault: Fault
 
 
-Event = PersonFound | PersonLost | SetupHint | Recognised | RepStarted | RepGraded | CountStopped
+Event = (PersonFound | PersonLost | SetupHint | Recognised | ExerciseChanged | RepStarted
+         | RepGraded | CountStopped)
 
 
 @dataclass(frozen=True)
@@ -277,6 +304,7 @@ class Session:
         self._last_t: float | None = None
         self._person = False
         self._last_attempt_s = -math.inf
+        self._changed: ExerciseChanged | None = None
         self._hint: str | None = None
         self._ended = False
         self._last_row: BodySignals | None = None
@@ -332,6 +360,10 @@ class Session:
 
         if self._decision is not None:
             events += self._advance(row)
+            if (self._exercise is not None and self._changed is None
+                    and t - self._last_attempt_s >= self.settings.decide_every_s):
+                self._last_attempt_s = t
+                events += self._look_for_change(t)
         elif t - self._last_attempt_s >= self.settings.decide_every_s:
             self._last_attempt_s = t
             events += self._try_to_decide(final=False)
@@ -395,6 +427,23 @@ class Session:
         events += self._hint_event(t, self._view_hint(exercise, verdict.view))
         return events + self._advance(body)
 
+    def _look_for_change(self, t: float) -> list[Event]:
+        """Whether the last ``change_window_s`` show another exercise than the one graded."""
+        assert self._exercise is not None
+        since = t - self.settings.change_window_s
+        if float(self._frames[0].t_s[0]) > since:
+            return []
+        body = BodySignals.concat([row for row in self._frames if row.t_s[0] >= since])
+        verdict = recognise(body, self.exercises)
+        if not verdict.recognised or verdict.exercise == self._exercise.name:
+            return []
+        # From the first frame in the new exercise's posture and out of the old one's.
+        new = self.exercises[verdict.exercise]
+        moved = new.in_posture(body) & ~self._exercise.in_posture(body)
+        since = float(body.t_s[int(np.argmax(moved))] if moved.any() else body.t_s[0])
+        self._changed = ExerciseChanged(t, self._exercise.name, verdict.exercise, since)
+        return [self._changed]
+
     def _setup_hint(self, body: BodySignals) -> str | None:
         """What to change before the first rep, from the last second of frames."""
         recent = body.t_s >= body.t_s[-1] - 1.0
@@ -451,6 +500,11 @@ class Session:
     def _rep_done(self, rep: Rep, window: BodySignals) -> list[Event]:
         assert self._exercise is not None and self._setup is not None
         exercise = self._exercise
+        seen = np.isfinite(window.trunk_incl_img_deg)
+        if seen.any() and exercise.in_posture(window)[seen].mean() < MIN_POSTURE_SHARE:
+            logger.debug("a %s rep at %.1f-%.1f s out of its posture: not graded",
+                         exercise.name, rep.start_s, rep.end_s)
+            return []
         if not self._first_rep_resolved:
             self._first_rep_resolved = True
             self._setup = exercise.resolve_setup(window, rep, self._setup)

@@ -12,6 +12,7 @@ from formcheck.exercises import EXERCISES, View
 from formcheck.report import Report, Status
 from formcheck.session import (
     CountStopped,
+    ExerciseChanged,
     PersonFound,
     PersonLost,
     Recognised,
@@ -288,3 +289,34 @@ def test_forcing_a_deadlift_on_a_bridge_clip_is_not_graded_and_says_why() -> Non
     assert not report.graded and report.total_reps == 0
     assert "asked to grade a single-leg deadlift" in (report.reason or "")
     assert "glute bridge" in (report.reason or "")
+
+
+def _one_after_the_other(first, second, gap_s: float = 2.0):  # type: ignore[no-untyped-def]
+    """``second`` played after ``first`` (with no person for ``gap_s``), as one series."""
+    from dataclasses import replace
+
+    from formcheck.pose.series import PoseSeries
+
+    shift = float(first.t_s[-1]) + gap_s
+    samples = [first.sample(i) for i in range(len(first))]
+    samples += [replace(second.sample(i), t_s=float(second.t_s[i]) + shift)
+                for i in range(len(second))]
+    return PoseSeries.from_samples(samples, first.width, first.height)
+
+
+def test_a_clip_that_changes_exercise_grades_the_first_and_says_where_it_changed() -> None:
+    deadlifts = hinge_series(Script([HingeRep()] * 3))
+    bridges = bridge_series(Script([BridgeRep()] * 4))
+    report, events = stream(_one_after_the_other(deadlifts, bridges))
+    assert report.exercise == "sldl" and report.total_reps == 3
+    assert all(r.good for r in report.reps)  # the bridges are not graded as bad deadlifts
+    changes = [e for e in events if isinstance(e, ExerciseChanged)]
+    assert len(changes) == 1
+    change = changes[0]
+    assert (change.exercise, change.to_exercise) == ("sldl", "bridge")
+    assert float(deadlifts.t_s[-1]) < change.since_s < change.t_s
+
+
+def test_a_clip_of_one_exercise_sees_no_change() -> None:
+    _, events = stream(bridge_series(Script([BridgeRep()] * 5)))
+    assert not [e for e in events if isinstance(e, ExerciseChanged)]

@@ -146,6 +146,10 @@ def _no_readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
     return {}
 
 
+def _every_frame(body: BodySignals) -> np.ndarray:
+    return np.ones(len(body), dtype=bool)
+
+
 @dataclass(frozen=True)
 class Exercise:
     """An exercise module's declaration.
@@ -176,6 +180,9 @@ class Exercise:
             on plots of the signal), in ``signal_views``.
         signal_views: Views in which the primary signal is that metric.
         filming_advice: View -> how to film to get the checks that need it.
+        in_posture: ``(body) -> (T,)`` frames in the exercise's posture; a rep spent
+            mostly out of it (a deadlift counted on someone lying down after a change of
+            exercise) is not graded.
     """
 
     name: str
@@ -194,6 +201,7 @@ class Exercise:
     signal_metric: str | None = None
     signal_views: frozenset[View] = frozenset()
     filming_advice: dict[View, str] = field(default_factory=dict)
+    in_posture: Callable[[BodySignals], np.ndarray] = _every_frame
 
     @property
     def metrics(self) -> frozenset[str]:

@@ -354,6 +354,7 @@ BRIDGE = Exercise(
     name="bridge",
     title="glute bridge",
     posture="lying on their back with knees bent",
+    in_posture=posture.not_standing,
     checks=CHECKS,
     rep_settings=RepSettings(start_delta=6.0, min_amplitude=10.0, end_fraction=0.35,
                              min_duration_s=0.4, max_duration_s=15.0),

@@ -51,6 +51,19 @@ def standing(body: BodySignals) -> np.ndarray:
             body.knee_above_hip < -STANDING_KNEES_BELOW)
 
 
+def not_lying(body: BodySignals) -> np.ndarray:
+    """``(T,)`` frames with a person who is not lying down (standing, or hinged)."""
+    return detected(body) & ~lying(body)
+
+
+def not_standing(body: BodySignals) -> np.ndarray:
+    """``(T,)`` frames with a person whose trunk is far from vertical in 3-D (lying, or
+    bridging): the world landmarks, because filmed end-on a lying trunk looks upright
+    in the picture."""
+    with np.errstate(invalid="ignore"):
+        return detected(body) & (body.trunk_incl_world_deg > STANDING_TRUNK_DEG)
+
+
 def share(mask: np.ndarray, seen: np.ndarray) -> float:
     """Share of the ``seen`` frames in which ``mask`` holds (0 with none seen)."""
     return float(mask[seen].mean()) if seen.any() else 0.0

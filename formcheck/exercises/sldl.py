@@ -365,6 +365,7 @@ SLDL = Exercise(
     name="sldl",
     title="single-leg deadlift",
     posture="standing",
+    in_posture=posture.not_lying,
     checks=CHECKS,
     rep_settings=RepSettings(start_delta=10.0, min_amplitude=20.0, end_fraction=0.35,
                              min_duration_s=0.4, max_duration_s=12.0),
