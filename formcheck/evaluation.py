@@ -31,6 +31,7 @@ from typing import Any
 
 from formcheck.errors import InputError
 from formcheck.exercises import EXERCISES, View
+from formcheck.grading import applicable
 from formcheck.report import Report
 
 #: ``(clip path, exercise option)`` -> report; the option is ``auto``, ``sldl`` or ``bridge``.
@@ -161,7 +162,7 @@ def visible_good_reps(clip: dict[str, Any]) -> int | None:
     reps = clip.get("reps")
     if view is None or exercise is None or reps is None:
         return clip.get("good_reps")
-    shown = {check.code for check in exercise.checks if view in check.views}
+    shown = {check.code for check in applicable(exercise.checks, view)}
     ordered = sorted(reps, key=lambda rep: rep["index"])
     return next((n for n, rep in enumerate(ordered)
                  if any(f["code"] in shown for f in rep.get("faults", []))), len(ordered))

@@ -68,7 +68,9 @@ def _message(check: Check, value: float) -> str:
 
 
 def applicable(checks: tuple[Check, ...], view: View) -> tuple[Check, ...]:
-    return tuple(check for check in checks if view in check.views)
+    """The checks that can be made from ``view``: measurable there, and not too coarse."""
+    return tuple(check for check in checks
+                 if view in check.views and view not in check.too_coarse_in)
 
 
 def skipped(checks: tuple[Check, ...], view: View) -> list[tuple[str, str]]:
@@ -78,8 +80,11 @@ def skipped(checks: tuple[Check, ...], view: View) -> list[tuple[str, str]]:
     for check in checks:
         if check.code not in usable and check.code not in out:
             label = check.code.split(".", 1)[1].replace("_", " ")
-            out[check.code] = (f"{label}: needs {check.needs}; this clip is filmed from the"
-                               f" {view.value}")
+            if view in check.too_coarse_in:
+                out[check.code] = f"{label}: {check.too_coarse_in[view]}"
+            else:
+                out[check.code] = (f"{label}: needs {check.needs}; this clip is filmed from"
+                                   f" the {view.value}")
     return list(out.items())
 
 

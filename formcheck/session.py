@@ -600,7 +600,8 @@ def settings_digest(settings: SessionSettings, exercises: Mapping[str, Exercise]
             name: {
                 "rep_settings": asdict(exercise.rep_settings),
                 "checks": [[c.code, c.metric, c.unit, c.fault_when, c.limit,
-                            sorted(v.value for v in c.views), c.min_visibility]
+                            sorted(v.value for v in c.views), c.min_visibility,
+                            sorted(v.value for v in c.too_coarse_in)]
                            for c in exercise.checks],
             }
             for name, exercise in sorted(exercises.items())
@@ -612,7 +613,8 @@ def settings_digest(settings: SessionSettings, exercises: Mapping[str, Exercise]
 
 def filming_advice(exercise: Exercise, code: str) -> str:
     """How to film so that the check ``code`` can be made."""
-    views = [v for v in View if any(c.code == code and v in c.views for c in exercise.checks)]
+    views = [v for v in View if any(c.code == code and v in c.views and v not in c.too_coarse_in
+                                    for c in exercise.checks)]
     advised = next((v for v in views if v in exercise.filming_advice), None)
     label = code.split(".", 1)[1].replace("_", " ")
     if advised is None:

@@ -50,3 +50,10 @@ def test_the_person_is_found_in_95_percent_of_frames() -> None:
     for clip in json.loads(LABELS.read_text())["clips"]:
         rate = cached_poses(SAMPLE_VIDEOS / clip["file"]).clean.detection_rate
         assert rate >= 0.95, (clip["file"], rate)
+
+
+@pytest.mark.parametrize("clip", json.loads(LABELS.read_text())["clips"], ids=lambda c: c["file"])
+def test_each_view_is_recognised_without_being_told(clip: dict) -> None:
+    # Rear deadlift, feet-end and oblique bridges included: no --exercise needed.
+    report = analyse_recording(cached_poses(SAMPLE_VIDEOS / clip["file"]), "auto")
+    assert (report.exercise, report.view) == (clip["exercise"], clip["view"])

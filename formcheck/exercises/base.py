@@ -11,7 +11,7 @@ data). Adding an exercise is one module plus one line in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -49,6 +49,9 @@ class Check:
         source: A citation, or "heuristic: how it was tuned".
         landmarks: Landmarks the metric depends on, for the confidence test.
         min_visibility: Below this mean visibility over the rep, the check is uncertain.
+        too_coarse_in: Views where the metric can be read but errs by more than the
+            margin between good form and the limit, each with the measured reason; the
+            check is skipped there and the reason given.
     """
 
     code: str
@@ -62,6 +65,7 @@ class Check:
     source: str
     landmarks: tuple[int, ...] = ()
     min_visibility: float = 0.5
+    too_coarse_in: Mapping[View, str] = field(default_factory=dict)
 
     def fails(self, value: float) -> bool:
         """True when ``value`` is beyond the limit (a value exactly at the limit passes)."""
@@ -70,7 +74,7 @@ class Check:
     @property
     def needs(self) -> str:
         """Which views the check needs, for the skip reason: "a side or oblique view"."""
-        names = [v.value for v in View if v in self.views]
+        names = [v.value for v in View if v in self.views and v not in self.too_coarse_in]
         article = "an" if names[0][0] in "aeiou" else "a"
         return f"{article} {' or '.join(names)} view"
 

@@ -38,6 +38,15 @@ MIN_HIP_WIDTH = 0.2
 #: Share of the frames with a person spent lying with the knees up, for a bridge (heuristic,
 #: tuned on the labelled real clips and the rendered samples).
 LYING_SHARE = 0.4
+#: Why the top angles are not judged from an oblique view: their 90th-percentile error
+#: against the true angles on the tuning split of the rendered benchmark (17-19 degrees for
+#: the hip, 17-25 for the knee) is larger than the margin between good form and the limit.
+OBLIQUE_HIP_ANGLE = (
+    "seen obliquely the shoulder-hip-knee angle is read up to 17-19 degrees off (rendered"
+    " clips), more than the 10-12 degrees between good form and the limit: film side-on")
+OBLIQUE_KNEE_ANGLE = (
+    "seen obliquely the knee angle is read up to 17-25 degrees off (rendered clips), as"
+    " much as the margin between good form and the limit: film side-on")
 #: Single-leg bridge: at the top one knee is straighter than this (deg), the other more
 #: bent than BENT_KNEE_DEG.
 STRAIGHT_KNEE_DEG, BENT_KNEE_DEG = 150.0, 130.0
@@ -60,6 +69,7 @@ CHECKS: tuple[Check, ...] = (
         fault_when="below",
         limit=160.0,
         views=SAGITTAL,
+        too_coarse_in={View.OBLIQUE: OBLIQUE_HIP_ANGLE},
         cue="drive the hips up until shoulders, hips and knees make one straight line",
         describe="your hips stopped {short:.0f} degrees short of the straight line",
         source=_STRAIGHT_LINE_SOURCE + "; heuristic margin of 20 degrees for 2-D error",
@@ -72,6 +82,7 @@ CHECKS: tuple[Check, ...] = (
         fault_when="above",
         limit=195.0,
         views=SAGITTAL,
+        too_coarse_in={View.OBLIQUE: OBLIQUE_HIP_ANGLE},
         cue="stop at the straight line: squeeze the glutes, do not arch the lower back",
         describe="your hips went {past:.0f} degrees past the straight line",
         source=_STRAIGHT_LINE_SOURCE + "; heuristic margin of 15 degrees past it",
@@ -123,6 +134,7 @@ CHECKS: tuple[Check, ...] = (
         fault_when="above",
         limit=125.0,
         views=SAGITTAL,
+        too_coarse_in={View.OBLIQUE: OBLIQUE_KNEE_ANGLE},
         cue="bring the feet closer to the hips, so the knees are near 90 degrees at the top",
         describe="your knees were open to {value:.0f} degrees at the top: feet too far away",
         source=(
@@ -138,6 +150,7 @@ CHECKS: tuple[Check, ...] = (
         fault_when="below",
         limit=50.0,
         views=SAGITTAL,
+        too_coarse_in={View.OBLIQUE: OBLIQUE_KNEE_ANGLE},
         cue="move the feet a little further from the hips, so the knees are near 90 degrees",
         describe="your knees were bent to {value:.0f} degrees at the top: feet too close",
         source=(
