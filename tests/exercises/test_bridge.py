@@ -106,3 +106,11 @@ def test_bridges_from_the_feet_end_are_counted_and_knees_caving_is_caught() -> N
     assert _codes(report) == [set(), set(), {"bridge.knees_caving"}]
     skipped = dict(report.skipped_checks)
     assert "bridge.incomplete_lockout" in skipped and "bridge.knees_caving" not in skipped
+
+
+def test_an_oblique_view_skips_the_top_angles_it_reads_too_coarsely_and_says_why() -> None:
+    report = _grade([BridgeRep(), BridgeRep(top_hip_deg=145)], View.OBLIQUE)
+    assert _codes(report) == [set(), set()]
+    skipped = dict(report.skipped_checks)
+    for code in ("bridge.incomplete_lockout", "bridge.hyperextension", "bridge.feet_placement"):
+        assert "film side-on" in skipped[code] and "degrees off" in skipped[code]
