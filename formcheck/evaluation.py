@@ -89,6 +89,9 @@ class Evaluation:
     labels: str
     clips: list[ClipScore] = field(default_factory=list)
     faults: dict[str, FaultCounts] = field(default_factory=lambda: defaultdict(FaultCounts))
+    #: The same counts per labelled exercise and view (``"sldl rear"``).
+    faults_by_view: dict[str, dict[str, FaultCounts]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(FaultCounts)))
 
     def _rate(self, values: list[bool | None]) -> dict[str, Any]:
         scored = [v for v in values if v is not None]
@@ -123,15 +126,21 @@ class Evaluation:
             "labels": self.labels,
             "summary": self.summary(),
             "by_view": self.by_view(),
-            "faults": {
-                code: {"tp": c.tp, "fp": c.fp, "fn": c.fn,
-                       "precision": None if c.precision is None else round(c.precision, 4),
-                       "recall": None if c.recall is None else round(c.recall, 4),
-                       "f1": None if c.f1 is None else round(c.f1, 4)}
-                for code, c in sorted(self.faults.items())
-            },
+            "faults": _counts_dict(self.faults),
+            "faults_by_view": {view: _counts_dict(counts)
+                               for view, counts in sorted(self.faults_by_view.items())},
             "clips": [c.__dict__ for c in self.clips],
         }
+
+
+def _counts_dict(faults: dict[str, FaultCounts]) -> dict[str, dict[str, Any]]:
+    return {
+        code: {"tp": c.tp, "fp": c.fp, "fn": c.fn,
+               "precision": None if c.precision is None else round(c.precision, 4),
+               "recall": None if c.recall is None else round(c.recall, 4),
+               "f1": None if c.f1 is None else round(c.f1, 4)}
+        for code, c in sorted(faults.items())
+    }
 
 
 def load_labels(path: Path) -> list[dict[str, Any]]:
@@ -245,6 +254,9 @@ def evaluate(labels_path: Path, analyse: Analyse,
         )
         if clip.get("reps") is not None and label_exercise != "other":
             score_faults(report, clip["reps"], evaluation.faults)
+            if clip.get("view") is not None:
+                score_faults(report, clip["reps"],
+                             evaluation.faults_by_view[f"{label_exercise} {clip['view']}"])
         evaluation.clips.append(score)
         if on_clip is not None:
             on_clip(score)

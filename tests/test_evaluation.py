@@ -120,3 +120,21 @@ def test_good_reps_are_scored_as_the_view_shows_them(tmp_path: Path) -> None:
     by_view = evaluation.to_dict()["by_view"]
     assert set(by_view) == {"sldl side", "sldl rear"}
     assert by_view["sldl side"]["good_reps_exact"]["ok"] == 0  # 3 predicted, 2 visible
+
+
+def test_faults_are_also_counted_by_view(tmp_path: Path) -> None:
+    reps = [{"index": 1, "start_s": 0, "end_s": 3,
+             "faults": [{"code": "sldl.stance_knee_bend"}]}]
+    labels = _labels(tmp_path, [
+        {"file": "side.mp4", "exercise": "sldl", "view": "side", "total_reps": 1,
+         "good_reps": 0, "reps": reps},
+        {"file": "oblique.mp4", "exercise": "sldl", "view": "oblique", "total_reps": 1,
+         "good_reps": 0, "reps": reps},
+    ])
+    found = {"side.mp4": {"sldl.stance_knee_bend"}, "oblique.mp4": set()}
+    evaluation = evaluate(labels, lambda path, _: _report(
+        path, "sldl", [(0.0, 3.0, found[path.name])]))
+    by_view = evaluation.to_dict()["faults_by_view"]
+    assert by_view["sldl side"]["sldl.stance_knee_bend"]["f1"] == 1.0
+    assert by_view["sldl oblique"]["sldl.stance_knee_bend"]["fn"] == 1
+    assert evaluation.faults["sldl.stance_knee_bend"].tp == 1

@@ -91,6 +91,21 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
         faults.add_row(code, str(counts.tp), str(counts.fp), str(counts.fn),
                        _fmt(counts.precision), _fmt(counts.recall), _fmt(counts.f1))
     console.print(faults)
+    views = sorted(evaluation.faults_by_view)
+    if views:
+        by_view = Table(title="fault F1 by view (tp/fp/fn)", show_edge=False,
+                        header_style="bold")
+        by_view.add_column("code")
+        for view in views:
+            by_view.add_column(view)
+        for code in sorted(evaluation.faults):
+            cells = []
+            for view in views:
+                counts = evaluation.faults_by_view[view].get(code)
+                cells.append("-" if counts is None else
+                             f"{_fmt(counts.f1)} ({counts.tp}/{counts.fp}/{counts.fn})")
+            by_view.add_row(code, *cells)
+        console.print(by_view)
 
 
 def _rate(value: object) -> str:
