@@ -78,6 +78,12 @@ class SessionSettings:
             filmed from the feet a spurious half-second "rep" there made the view look
             oblique when it was end-on).
         set_break_s: A pause longer than this between reps starts a new set, seconds.
+        onset_s: The rep engine ignores the first this many seconds after a person is
+            found (heuristic, as for ``min_evidence_s``: the first joints are misplaced;
+            on a rendered head-end bridge the first frame set the resting level 6 degrees
+            too low and the reps never came back to it. Short, because real clips often
+            start as the first rep does: 0.5 s cut a real first bridge rep to a "rushed"
+            0.6 s).
         change_window_s: Once committed, the last this many seconds are looked at for
             another exercise (heuristic: a bridge rep, or a hinge with the stand before
             it, fits in 4 s).
@@ -90,6 +96,7 @@ class SessionSettings:
     max_undecided_s: float = 60.0
     min_evidence_s: float = 2.0
     set_break_s: float = SET_BREAK_S
+    onset_s: float = 0.2
     change_window_s: float = 4.0
     cleaning: CleaningSettings = field(default_factory=CleaningSettings)
 
@@ -305,6 +312,7 @@ class Session:
         self._person = False
         self._last_attempt_s = -math.inf
         self._changed: ExerciseChanged | None = None
+        self._found_at: deque[float] = deque()  # when a person was found, kept with history
         self._hint: str | None = None
         self._ended = False
         self._last_row: BodySignals | None = None
@@ -348,6 +356,7 @@ class Session:
         self._last_t = t
         if clean.detected and not self._person:
             events.append(PersonFound(t))
+            self._found_at.append(t)
         elif self._person and not clean.detected:
             events.append(PersonLost(t))
         self._person = clean.detected
@@ -357,6 +366,8 @@ class Session:
         self._frames.append(row)
         while self._frames and t - float(self._frames[0].t_s[0]) > self._history_s:
             self._frames.popleft()
+        while len(self._found_at) > 1 and t - self._found_at[1] > self._history_s:
+            self._found_at.popleft()
 
         if self._decision is not None:
             events += self._advance(row)
@@ -474,9 +485,9 @@ class Session:
     def _advance(self, body: BodySignals) -> list[Event]:
         """Feed frames the engine has not seen yet through it."""
         assert self._exercise is not None and self._setup is not None and self._engine
-        exercise, engine = self._exercise, self._engine
+        engine = self._engine
         events: list[Event] = []
-        signal = exercise.primary_signal(body, self._setup)
+        signal = self._engine_signal(body)
         for i in range(len(body)):
             t = float(body.t_s[i])
             was_in_rep = engine.in_rep
@@ -489,8 +500,17 @@ class Session:
                 if self._setup != setup and i + 1 < len(body):
                     # The first rep fixed the working side: the signal follows it from now on.
                     rest = body.take(slice(i + 1, None))
-                    signal[i + 1:] = exercise.primary_signal(rest, self._setup)
+                    signal[i + 1:] = self._engine_signal(rest)
         return events
+
+    def _engine_signal(self, body: BodySignals) -> np.ndarray:
+        """The exercise's primary signal for the rep engine, blank for ``onset_s`` after
+        each time a person was found."""
+        assert self._exercise is not None and self._setup is not None
+        signal = self._exercise.primary_signal(body, self._setup).copy()
+        for found in self._found_at:
+            signal[(body.t_s >= found) & (body.t_s < found + self.settings.onset_s)] = np.nan
+        return signal
 
     def _window(self, rep: Rep) -> BodySignals:
         """The rep's own frames, from the kept history."""

@@ -320,3 +320,13 @@ def test_a_clip_that_changes_exercise_grades_the_first_and_says_where_it_changed
 def test_a_clip_of_one_exercise_sees_no_change() -> None:
     _, events = stream(bridge_series(Script([BridgeRep()] * 5)))
     assert not [e for e in events if isinstance(e, ExerciseChanged)]
+
+
+def test_the_first_frames_of_a_person_do_not_set_the_resting_level() -> None:
+    # As the model first finds a person its joints are often misplaced: here the first
+    # frame reads the hips 40 px off, a lower "rest" than the true one, which would leave every rep
+    # short of coming back "to rest".
+    series = bridge_series(Script([BridgeRep()] * 3))
+    series.image_px[0, [23, 24], 1] += 40.0  # hips far off in the first frame only
+    report = grade(series, "bridge")
+    assert report.total_reps == 3

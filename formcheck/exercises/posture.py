@@ -25,7 +25,8 @@ STANDING_SIDE_YAW_DEG, STANDING_FRONTAL_YAW_DEG = 65.0, 15.0
 #: Lying seen from the side, the shoulders look narrow against the torso.
 LYING_SIDE = 0.4
 #: Lying trunk angle in the picture (deg from vertical): above SIDE a side view (with
-#: narrow shoulders), below END_ON the camera is at the feet or the head.
+#: narrow shoulders), within END_ON of the vertical the camera is at the feet (trunk near 0)
+#: or the head (near 180: rendered head-end clips read 178-179).
 LYING_SIDE_TRUNK_DEG, LYING_END_ON_TRUNK_DEG = 70.0, 25.0
 
 
@@ -99,7 +100,9 @@ def lying_view(body: BodySignals, frames: np.ndarray) -> View:
     if trunk > LYING_SIDE_TRUNK_DEG and float(np.nanmedian(
             body.shoulder_width_ratio[frames])) < LYING_SIDE:
         return View.SIDE
-    if trunk > LYING_END_ON_TRUNK_DEG:
+    # End-on the trunk runs up the picture from the feet end (shoulders above the hips)
+    # and down it from the head end (the near shoulders at the bottom).
+    if LYING_END_ON_TRUNK_DEG < trunk < 180.0 - LYING_END_ON_TRUNK_DEG:
         return View.OBLIQUE
     # End-on: the feet are nearer the camera than the shoulders (MediaPipe's z: smaller
     # is nearer), unless the camera is at the head end.
