@@ -1,0 +1,53 @@
+"""Markdown tables of an evaluation, by view and by fault code, for BENCHMARKS.md.
+
+    formcheck eval benchmarks/out/holdout/labels.json --json > holdout.json
+    python benchmarks/eval_tables.py holdout.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MEASURES = ("exercise_recognised", "rep_count_exact", "good_reps_exact",
+            "clean_clips_with_a_fault")
+
+
+def _rate(value: dict[str, Any]) -> str:
+    return f"{value['ok']}/{value['of']}" if value["of"] else "-"
+
+
+def _f1(counts: dict[str, Any] | None) -> str:
+    if counts is None:
+        return "-"
+    f1 = "-" if counts["f1"] is None else f"{counts['f1']:.2f}"
+    return f"{f1} ({counts['tp']}/{counts['fp']}/{counts['fn']})"
+
+
+def tables(evaluation: dict[str, Any]) -> str:
+    """The summary by view, then fault F1 (tp/fp/fn) by code and view."""
+    lines = ["| exercise and view | clips | " + " | ".join(m.replace("_", " ") for m in MEASURES)
+             + " |", "| --- " * (len(MEASURES) + 2) + "|"]
+    rows = {**evaluation["by_view"], "all": evaluation["summary"]}
+    for name, summary in rows.items():
+        lines.append(f"| {name} | {summary['clips']} | "
+                     + " | ".join(_rate(summary[m]) for m in MEASURES) + " |")
+    views = sorted(evaluation["faults_by_view"])
+    lines += ["", "| code | all views | " + " | ".join(views) + " |",
+              "| --- " * (len(views) + 2) + "|"]
+    for code, counts in sorted(evaluation["faults"].items()):
+        cells = [_f1(evaluation["faults_by_view"][view].get(code)) for view in views]
+        lines.append(f"| `{code}` | {_f1(counts)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: python benchmarks/eval_tables.py EVALUATION.json")
+    print(tables(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+
+
+if __name__ == "__main__":
+    main()
