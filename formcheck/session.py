@@ -154,6 +154,16 @@ class ExerciseChanged:
     since_s: float
 
 
+def exercise_changed_message(change: ExerciseChanged,
+                             exercises: Mapping[str, Exercise] | None = None) -> str:
+    """What to tell the user about a change of exercise."""
+    known = EXERCISES if exercises is None else exercises
+    before, after = (known[name].title if name in known else name
+                     for name in (change.exercise, change.to_exercise))
+    return (f"from {change.since_s:.1f} s this looks like a {after}: only the {before} before"
+            f" it is graded; send each exercise as its own clip")
+
+
 @dataclass(frozen=True)
 class RepStarted:
     """A movement has travelled far enough to be rep ``index`` (1-based)."""

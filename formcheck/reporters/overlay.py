@@ -38,7 +38,16 @@ import numpy as np
 from formcheck.exercises import EXERCISES, Exercise
 from formcheck.grading import Fault, applicable
 from formcheck.pose.landmarks import SKELETON
-from formcheck.session import CountStopped, Event, FrameState, Readout, RepGraded, SetupHint
+from formcheck.session import (
+    CountStopped,
+    Event,
+    ExerciseChanged,
+    FrameState,
+    Readout,
+    RepGraded,
+    SetupHint,
+    exercise_changed_message,
+)
 
 Colour = tuple[int, int, int]  # RGB
 
@@ -215,6 +224,9 @@ class Overlay:
             elif isinstance(event, SetupHint) and not self._fault_showing(event.t_s):
                 self._banner = _Banner(event.t_s, ((ascii_text(event.message), True),),
                                        fault=False)
+            elif isinstance(event, ExerciseChanged):
+                self._banner = _Banner(event.t_s, ((ascii_text(exercise_changed_message(
+                    event, self._exercises)), True),), fault=False)
         if state.count_stopped and self._stopped_at is None:
             # Told of the stop only by the state (a driver that skipped events).
             self._stopped_at = state.good_reps + 1

@@ -280,3 +280,15 @@ def test_box_crop_is_a_view() -> None:
     image = np.zeros((10, 10, 3), np.uint8)
     Box(2, 3, 5, 7).crop(image)[:] = 1
     assert image.sum() == 3 * 4 * 3
+
+
+def test_a_change_of_exercise_is_shown_in_the_banner(steps: list[Step]) -> None:
+    from formcheck.session import ExerciseChanged
+
+    overlay = Overlay(banner_s=3.0)
+    change = ExerciseChanged(5.0, "sldl", "bridge", 4.2)
+    overlay.update(steps[0].state, [change])
+    text = " ".join(overlay.banner_text(5.5))
+    assert "from 4.2 s this looks like a glute bridge" in text
+    assert "only the single-leg deadlift before it is graded" in text
+    assert overlay.banner_text(8.5) == ()
