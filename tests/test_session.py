@@ -330,3 +330,13 @@ def test_the_first_frames_of_a_person_do_not_set_the_resting_level() -> None:
     series.image_px[0, [23, 24], 1] += 40.0  # hips far off in the first frame only
     report = grade(series, "bridge")
     assert report.total_reps == 3
+
+
+def test_after_bridges_then_deadlifts_no_deadlift_is_graded_as_a_bridge() -> None:
+    bridges = bridge_series(Script([BridgeRep()] * 3))
+    deadlifts = hinge_series(Script([HingeRep()] * 4))
+    report, events = stream(_one_after_the_other(bridges, deadlifts))
+    assert report.exercise == "bridge" and report.total_reps == 3
+    assert all(r.good for r in report.reps)
+    assert [(e.exercise, e.to_exercise) for e in events if isinstance(e, ExerciseChanged)] == [
+        ("bridge", "sldl")]
