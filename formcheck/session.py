@@ -531,7 +531,7 @@ class Session:
         assert self._exercise is not None and self._setup is not None
         exercise = self._exercise
         if self._changed is not None and rep.start_s >= self._changed.since_s:
-                    return []  # a movement of the next exercise, not a rep of this one
+            return []  # a movement of the next exercise, not a rep of this one
         seen = np.isfinite(window.trunk_incl_img_deg)
         if seen.any() and exercise.in_posture(window)[seen].mean() < MIN_POSTURE_SHARE:
             logger.debug("a %s rep at %.1f-%.1f s out of its posture: not graded",
