@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +23,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+try:  # typer 0.2x carries its own copy of click; older typers use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors
+
 from formcheck import __version__
 from formcheck.analyse import analyse_file
 from formcheck.batch import (
@@ -30,13 +38,16 @@ from formcheck.batch import (
     results_table,
     run_batch,
 )
-from formcheck.errors import ExitCode, FormcheckError, UsageError
+from formcheck.errors import ErrorCode, ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.exercises import EXERCISES
+from formcheck.fileio import readable_input, require_folder
 from formcheck.live import EXIT_INTERRUPTED, LiveSettings, run_live
+from formcheck.nativelog import native_stderr_silenced
 from formcheck.outputs import Outputs, analyse_to
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
+from formcheck.report import error_dict
 from formcheck.reporters.json import print_json
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
@@ -46,7 +57,9 @@ app = typer.Typer(
     name="formcheck",
     help="Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video.",
     no_args_is_help=True,
+    pretty_exceptions_enable=False,  # a bug's traceback is Python's plain one, no locals
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # click's plain messages: one line, no boxes
     add_completion=False,
 )
 stderr = Console(stderr=True)
@@ -60,17 +73,55 @@ AUTO = ExerciseChoice("auto")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _say_error(message: str) -> None:
+    """One line on stderr (the message is escaped: it may quote file names)."""
+    stderr.print(f"[bold red]formcheck:[/] {escape(' '.join(message.split()))}",
+                 highlight=False, soft_wrap=True)
+
+
+def _print_error_json(code: str, message: str) -> None:
+    print_json(error_dict(code, " ".join(message.split())), sys.stdout)
+    sys.stdout.flush()
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away: send the rest of stdout nowhere, so that flushing it at
+    exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def reports_errors(command: F) -> F:
-    """Turn a :class:`FormcheckError` into one line on stderr and its exit code."""
+    """Turn a :class:`FormcheckError` into one line on stderr and its exit code, Ctrl-C
+    into one line and 130, a closed stdout into a quiet exit; with ``--json`` (a
+    command's ``as_json``) also print the error object on stdout, so that stdout always
+    holds exactly one JSON object."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json", False))
         try:
             return command(*args, **kwargs)
         except FormcheckError as exc:
-            stderr.print(f"[bold red]formcheck:[/] {escape(str(exc))}", highlight=False,
-                         soft_wrap=True)
+            if as_json:
+                _print_error_json(exc.code.value, str(exc))
+            _say_error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C changes nothing
+            if as_json:
+                _print_error_json(ErrorCode.INTERRUPTED.value, "interrupted (Ctrl-C)")
+            _say_error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
+        except Exception as exc:
+            if as_json:  # a bug: the traceback follows on stderr
+                _print_error_json(ErrorCode.BUG.value, f"a bug in formcheck: {type(exc).__name__}:"
+                                  f" {exc}; please report it")
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -104,15 +155,20 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Show debug logs, and the pose model's own log lines, on stderr.")
+    ] = False,
 ) -> None:
     """Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video."""
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(name)s: %(message)s", force=True)
 
 
 @app.command()
 @reports_errors
 def pose(
-    video: Annotated[Path, typer.Argument(help="Video file to read.", exists=True,
-                                          dir_okay=False, readable=True)],
+    video: Annotated[Path, typer.Argument(help="Video file to read.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the series here: .npz (raw and cleaned arrays) or .json.",
     )] = None,
@@ -125,6 +181,9 @@ def pose(
         raise UsageError("say where the series goes: -o poses.npz, -o poses.json, or --json")
     if output is not None and output.suffix not in (".npz", ".json"):
         raise UsageError(f"-o {output}: use a .npz or .json file name")
+    if output is not None:
+        require_folder(output)
+    readable_input(video)
     with progress_bar(f"pose {video.name}", quiet=as_json) as on_progress:
         recording = extract_poses(video, model=model.value, on_progress=on_progress)
     if output is not None:
@@ -149,8 +208,7 @@ def pose(
 def analyse(
     video: Annotated[Path, typer.Argument(
         help="Video file to grade, or a pose recording saved by `formcheck pose -o x.npz`"
-             " (re-graded without running the model).",
-        exists=True, dir_okay=False, readable=True)],
+             " (re-graded without running the model).")],
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
     ] = AUTO,
@@ -178,6 +236,7 @@ def analyse(
     Counts good reps and stops the count at the first bad one. Exit code 0 when
     the clip was graded, 4 when it could not be (the reason is printed).
     """
+    readable_input(video)
     outputs = Outputs(json=output, annotated=annotate, html=html, embed_video=embed_video,
                       csv=csv, per_rep=per_rep)
     with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
@@ -202,7 +261,7 @@ def live(
         "--camera", min=0, help="Camera to watch (0 is the default webcam; the default).")
     ] = None,
     source: Annotated[Path | None, typer.Option(
-        "--source", exists=True, dir_okay=False, readable=True,
+        "--source",
         help="Play this video file as if it were a camera, at its real pace.")] = None,
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
@@ -232,6 +291,8 @@ def live(
     graded, 3 when the camera cannot be opened or fails mid-set, 4 when nothing could
     be graded, 130 on Ctrl-C; the report of the reps so far is written in every case.
     """
+    if source is not None:
+        readable_input(source)
     settings = LiveSettings(camera=camera, source=source, exercise=exercise.value,
                             record=record, report=report, window=window, fast=fast,
                             sound=not quiet, snapshot=snapshot, model=model.value)
@@ -259,13 +320,16 @@ def schema() -> None:
 @app.command(name="eval")
 @reports_errors
 def eval_(
-    labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.",
-                                           exists=True, dir_okay=False, readable=True)],
+    labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.")],
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
 ) -> None:
-    """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults."""
+    """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults.
+
+    A clip that is missing or cannot be read is scored as an error and the rest go on.
+    """
+    readable_input(labels, "labels")
     def on_clip(score: object) -> None:
         if not as_json and stderr.is_terminal:
             stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
@@ -286,7 +350,7 @@ def render(
     output: Annotated[Path, typer.Option("--output", "-o", file_okay=False,
                                          help="Folder for the clips and labels.json.")],
 ) -> None:
-    """Render synthetic clips with exact labels from specs (needs the \\[render] extra)."""
+    """Render synthetic clips with exact labels from specs (needs the [render] extra)."""
     missing = [name for name in ("torch", "anny", "pyrender") if find_spec(name) is None]
     if missing:
         raise UsageError(
@@ -302,8 +366,7 @@ def render(
 @reports_errors
 def batch(
     inbox: Annotated[Path, typer.Argument(
-        help="Folder searched recursively for clips (recognised by content, not name).",
-        exists=True, file_okay=False, readable=True)],
+        help="Folder searched recursively for clips (recognised by content, not name).")],
     results: Annotated[Path, typer.Option(
         "--output", "-o", file_okay=False,
         help="Results folder: results.sqlite, index.html, clips/.")],
@@ -388,5 +451,70 @@ def results(
 
 
 def main() -> None:
-    """Entry point of the `formcheck` script and `python -m formcheck`."""
-    app()
+    """Entry point of the `formcheck` script and `python -m formcheck`.
+
+    Click's own errors (a bad option, a bad choice) become one line and exit code 2,
+    with the error object on stdout under ``--json``; native libraries' log lines are
+    kept off the terminal unless ``--verbose``; a closed stdout exits quietly (141);
+    Ctrl-C exits 130 without a traceback at any moment.
+    """
+    args = sys.argv[1:]
+    verbose = "--verbose" in args
+    if not verbose:
+        logging.getLogger().addHandler(logging.NullHandler())  # no "lastResort" lines
+        sys.unraisablehook = _unraisable_to_debug
+    try:
+        with native_stderr_silenced(enabled=not verbose):
+            code = _run(args)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _quiet_broken_pipe()
+                code = int(ExitCode.BROKEN_PIPE)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _say_error("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    if code == ExitCode.INTERRUPTED:
+        # Leave at once: finalising the interpreter after an interrupt is where native
+        # objects' __del__ print "Exception ignored in ..." tracebacks.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
+def _run(args: list[str]) -> int:
+    """Run the command line; its exit code."""
+    as_json = "--json" in args
+    try:
+        result = app(args=args, prog_name="formcheck", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return int(ExitCode.USAGE)
+    except click_errors.UsageError as exc:
+        # typer words a bad choice through pydantic: "Value error, 'squat' is not one of..."
+        message = exc.format_message().replace("Value error, ", "")
+        if as_json:
+            _print_error_json(ErrorCode.USAGE.value, message)
+        _say_error(f"{message} (formcheck --help)")
+        return int(ExitCode.USAGE)
+    except click_errors.ClickException as exc:
+        if as_json:
+            _print_error_json(ErrorCode.USAGE.value, exc.format_message())
+        _say_error(exc.format_message())
+        return int(exc.exit_code)
+    except click_errors.Abort:  # end of input at a prompt, or Ctrl-C outside a command
+        _say_error("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _unraisable_to_debug(unraisable: Any) -> None:
+    """An exception in a finaliser (``__del__``) while shutting down is not the user's
+    business: the debug log gets it (``--verbose`` shows it)."""
+    logging.getLogger(__name__).debug("ignored in %r: %r", unraisable.object,
+                                      unraisable.exc_value)
