@@ -117,6 +117,8 @@ def reports_errors(command: F) -> F:
         except BrokenPipeError:
             _quiet_broken_pipe()
             raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
+        except (typer.Exit, typer.Abort, click_errors.ClickException):
+            raise  # an exit code chosen by the command, or click's own error
         except Exception as exc:
             if as_json:  # a bug: the traceback follows on stderr
                 _print_error_json(ErrorCode.BUG.value, f"a bug in formcheck: {type(exc).__name__}:"
