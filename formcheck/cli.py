@@ -80,8 +80,11 @@ def _say_error(message: str) -> None:
 
 
 def _print_error_json(code: str, message: str) -> None:
-    print_json(error_dict(code, " ".join(message.split())), sys.stdout)
-    sys.stdout.flush()
+    try:
+        print_json(error_dict(code, " ".join(message.split())), sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # nobody reads it: the exit code still says what happened
+        _quiet_broken_pipe()
 
 
 def _quiet_broken_pipe() -> None:
@@ -314,6 +317,7 @@ def live(
 
 
 @app.command()
+@reports_errors
 def schema() -> None:
     """Print the JSON Schema of the report (formcheck.report/1)."""
     typer.echo(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"), nl=False)
