@@ -173,7 +173,7 @@ def _root(
 @app.command()
 @reports_errors
 def pose(
-    video: Annotated[Path, typer.Argument(help="Video file to read.")],
+    video: Annotated[Path, typer.Argument(help="Video file to read.", readable=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the series here: .npz (raw and cleaned arrays) or .json.",
     )] = None,
@@ -213,7 +213,7 @@ def pose(
 def analyse(
     video: Annotated[Path, typer.Argument(
         help="Video file to grade, or a pose recording saved by `formcheck pose -o x.npz`"
-             " (re-graded without running the model).")],
+             " (re-graded without running the model).", readable=False)],
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
     ] = AUTO,
@@ -266,7 +266,7 @@ def live(
         "--camera", min=0, help="Camera to watch (0 is the default webcam; the default).")
     ] = None,
     source: Annotated[Path | None, typer.Option(
-        "--source",
+        "--source", readable=False,
         help="Play this video file as if it were a camera, at its real pace.")] = None,
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
@@ -326,7 +326,8 @@ def schema() -> None:
 @app.command(name="eval")
 @reports_errors
 def eval_(
-    labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.")],
+    labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.",
+                                           readable=False)],
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
@@ -372,7 +373,8 @@ def render(
 @reports_errors
 def batch(
     inbox: Annotated[Path, typer.Argument(
-        help="Folder searched recursively for clips (recognised by content, not name).")],
+        help="Folder searched recursively for clips (recognised by content, not name).",
+        readable=False)],
     results: Annotated[Path, typer.Option(
         "--output", "-o", file_okay=False,
         help="Results folder: results.sqlite, index.html, clips/.")],
@@ -513,7 +515,7 @@ def _run(args: list[str]) -> int:
             _print_error_json(ErrorCode.USAGE.value, exc.format_message())
         _say_error(exc.format_message())
         return int(exc.exit_code)
-    except click_errors.Abort:  # end of input at a prompt, or Ctrl-C outside a command
+    except typer.Abort:  # end of input at a prompt, or Ctrl-C outside a command
         _say_error("interrupted")
         return int(ExitCode.INTERRUPTED)
     return result if isinstance(result, int) else int(ExitCode.OK)

@@ -87,8 +87,17 @@ def readable_input(path: str | Path, what: str = "video") -> Path:
             device, a pipe) or ``unreadable`` (no permission, an I/O error).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file", code=ErrorCode.MISSING)
+    try:
+        path.stat()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file", code=ErrorCode.MISSING) from exc
+    except PermissionError as exc:  # a folder on the way that may not be entered
+        raise InputError(f"cannot read {path}: permission denied", code=ErrorCode.UNREADABLE
+                         ) from exc
+    except OSError as exc:  # a name too long, a loop of links, a folder in the path a file
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}",
+                         code=ErrorCode.MISSING if isinstance(exc, NotADirectoryError)
+                         else ErrorCode.UNREADABLE) from exc
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a {what} file", code=ErrorCode.NOT_A_VIDEO)
     if not path.is_file():
