@@ -12,12 +12,37 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum, StrEnum
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the imports below run (about a second): leave at once, one line, no
+    traceback (and the error object under --json)."""
+    if "--json" in sys.argv[1:]:
+        os.write(1, b'{"schema": "formcheck.report/1", "status": "error", "error": {"code":'
+                    b' "interrupted", "message": "interrupted (Ctrl-C)"}}\n')
+    os.write(2, b"formcheck: interrupted\n")
+    os._exit(130)
+
+
+def _guard_startup() -> Any:
+    """Install :func:`_interrupted_while_starting`; the handler it replaced, or None where
+    signals cannot be set (not the main thread)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None  # ignored (a background job) or handled by the embedding program
+    try:
+        return signal.signal(signal.SIGINT, _interrupted_while_starting)
+    except ValueError:
+        return None
+
+
+_startup_sigint = _guard_startup()
+
+# The imports after the guard (E402 is ignored for this file in pyproject.toml).
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -52,6 +77,9 @@ from formcheck.reporters.json import print_json
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
 from formcheck.store import ResultStore
+
+if _startup_sigint is not None:
+    signal.signal(signal.SIGINT, _startup_sigint)
 
 app = typer.Typer(
     name="formcheck",
@@ -466,12 +494,12 @@ def main() -> None:
     kept off the terminal unless ``--verbose``; a closed stdout exits quietly (141);
     Ctrl-C exits 130 without a traceback at any moment.
     """
-    args = sys.argv[1:]
-    verbose = "--verbose" in args
-    if not verbose:
-        logging.getLogger().addHandler(logging.NullHandler())  # no "lastResort" lines
-        sys.unraisablehook = _unraisable_to_debug
     try:
+        args = sys.argv[1:]
+        verbose = "--verbose" in args
+        if not verbose:
+            logging.getLogger().addHandler(logging.NullHandler())  # no "lastResort" lines
+            sys.unraisablehook = _unraisable_to_debug
         with native_stderr_silenced(enabled=not verbose):
             code = _run(args)
             try:
@@ -487,11 +515,11 @@ def main() -> None:
         # Leave at once: finalising the interpreter after an interrupt is where native
         # objects' __del__ print "Exception ignored in ..." tracebacks.
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
         os._exit(code)
+    with suppress(ValueError):  # the work is done and said: a late Ctrl-C changes nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
 
 

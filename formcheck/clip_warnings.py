@@ -35,7 +35,8 @@ class WatchSettings:
     Attributes:
         min_clip_s: A clip shorter than this (first to last frame plus one frame) is too
             short to grade, seconds (heuristic: the shortest rep the engine takes lasts
-            0.4 s, between two rests; under a second there is no rep to see).
+            0.4 s, with a rest frame either side; the shortest real clip, a 0.97 s
+            deadlift, is long enough to be judged).
         min_frames: Fewer decoded frames than this is too short to grade.
         min_fps, max_fps: A decoded frame rate outside these is implausible, frames per
             second (heuristic: phones film at 24-240; under 5 a rep is a few frames;
@@ -44,9 +45,12 @@ class WatchSettings:
             declared duration, and by this share of it, before the file is called cut off
             (heuristic: containers pad durations by a frame or two and audio may outlast
             the video by a fraction of a second; real cut files miss seconds).
-        dark_luma: Mean brightness (0-255, Rec. 601 luma of a subsample) under which
-            the clip is poorly lit (heuristic: the rendered samples and real clips are
-            90-170; the pose model starts to lose people in clips under about 50).
+        dark_luma: The clip is poorly lit when the brighter parts of its frames are
+            darker than this: the 90th percentile of the brightness (0-255, Rec. 601 luma
+            of a subsample), averaged over the frames (heuristic: the real clips filmed on
+            a black studio background have means of 29-37 but 90th percentiles of 51-82,
+            and the pose model finds the person in them; the other real clips and the
+            rendered samples are over 170; a black clip is 0).
         min_detection_rate: Below this share of frames with a person, say so (under the
             session's own 50% the clip is not graded at all; heuristic).
         person_gone_s: The person out of the frame for at least this long is a
@@ -61,23 +65,26 @@ class WatchSettings:
             (heuristic: continuous takes stay under 8 times, with differences under 9; a
             crowd or a shaking camera raises the median, not a single frame).
         cut_window: Frames in that median.
+        cut_merge_s: A cut this soon after another is the same one (a transition over
+            two or three frames), seconds.
         max_cuts: Cuts listed one by one; more are summed up in the last warning.
         sample_px: The grey image is sampled every this many pixels along each side of
             a 720-pixel-high frame (scaled with the frame).
     """
 
-    min_clip_s: float = 1.0
+    min_clip_s: float = 0.5
     min_frames: int = 2
     min_fps: float = 5.0
     max_fps: float = 300.0
     truncated_min_gap_s: float = 1.0
     truncated_min_share: float = 0.05
-    dark_luma: float = 50.0
+    dark_luma: float = 40.0
     min_detection_rate: float = 0.9
     person_gone_s: float = 1.0
     cut_min_diff: float = 12.0
     cut_ratio: float = 5.0
     cut_window: int = 15
+    cut_merge_s: float = 0.5
     max_cuts: int = 10
     sample_px: int = 16
 
@@ -91,7 +98,7 @@ class _Seen:
     last_t: float | None = None
     backwards: int = 0
     first_backwards_t: float | None = None
-    luma_sum: float = 0.0
+    bright_sum: float = 0.0  # 90th percentiles of the brightness
     cuts: list[float] = field(default_factory=list)
     gone: list[tuple[float, float | None]] = field(default_factory=list)  # (lost, found)
     detected_frames: int = 0
@@ -136,13 +143,15 @@ class ClipWatch:
         step = max(1, round(self.settings.sample_px * image.shape[0] / 720))
         small = image[::step, ::step].astype(np.float32)
         grey = small @ np.array([0.299, 0.587, 0.114], np.float32)
-        self._seen.luma_sum += float(grey.mean())
+        self._seen.bright_sum += float(np.percentile(grey, 90))
         if self._previous is not None and self._previous.shape == grey.shape:
             diff = float(np.abs(grey - self._previous).mean())
             typical = float(np.median(self._diffs)) if self._diffs else diff
+            cuts = self._seen.cuts
             if (len(self._diffs) >= 2 and diff >= self.settings.cut_min_diff
-                    and diff >= self.settings.cut_ratio * max(typical, 1.0)):
-                self._seen.cuts.append(frame.t_s)
+                    and diff >= self.settings.cut_ratio * max(typical, 1.0)
+                    and (not cuts or frame.t_s - cuts[-1] >= self.settings.cut_merge_s)):
+                cuts.append(frame.t_s)
             self._diffs.append(diff)
         self._previous = grey
 
@@ -235,12 +244,12 @@ class ClipWatch:
                 " timestamps are damaged", seen.first_backwards_t,
                 reps_between(seen.first_backwards_t or 0.0, None)))
         if seen.frames:
-            luma = seen.luma_sum / seen.frames
+            luma = seen.bright_sum / seen.frames
             if luma < settings.dark_luma:
                 found.append(ReportWarning(
                     "poorly_lit",
-                    f"the clip is dark (mean brightness {100 * luma / 255:.0f}%): film in good"
-                    " light, the pose model misses people in the dark", None, ()))
+                    f"the clip is dark (its brighter parts at {100 * luma / 255:.0f}% brightness):"
+                    " film in good light, the pose model misses people in the dark", None, ()))
         if report.detection_rate < settings.min_detection_rate:
             found.append(ReportWarning(
                 "frames_without_person",

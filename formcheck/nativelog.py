@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +69,8 @@ def native_stderr_silenced(*, enabled: bool = True) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        with suppress(OSError, ValueError):
             real.flush()
-        except (OSError, ValueError):
-            pass
         sys.stderr = python_stderr
         os.dup2(saved, 2)
         os.close(saved)

@@ -239,8 +239,8 @@ def variable_frame_rate(folder: Path) -> Path:
 
 def uhd_4k(folder: Path) -> Path:
     frames = [cv2.resize(f, (3840, 2160), interpolation=cv2.INTER_LINEAR)
-              for f in sample_frames(DEADLIFT, 0.0, 1.6, fps=5.0)]
-    return write_clip(folder / "uhd.mp4", frames, fps=5.0)
+              for f in sample_frames(DEADLIFT, 0.0, 1.5, fps=10.0)]
+    return write_clip(folder / "uhd.mp4", frames, fps=10.0)
 
 
 def pure_black(folder: Path) -> Path:

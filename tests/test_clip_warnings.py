@@ -96,9 +96,9 @@ def test_implausible_frame_rates_are_reported(graded: Report) -> None:
         fast.check_length()
 
 
-@pytest.mark.parametrize("times", [[0.0], [0.0, 0.033], [i / 30 for i in range(20)]],
-                         ids=["one frame", "two frames", "0.67 s"])
-def test_a_clip_under_a_second_is_too_short_to_grade(times: list[float]) -> None:
+@pytest.mark.parametrize("times", [[0.0], [0.0, 0.033], [i / 30 for i in range(12)]],
+                         ids=["one frame", "two frames", "0.4 s"])
+def test_a_clip_under_half_a_second_is_too_short_to_grade(times: list[float]) -> None:
     with pytest.raises(TooShortError) as raised:
         _watch(times).check_length()
     assert raised.value.code is ErrorCode.TOO_SHORT and int(raised.value.exit_code) == 4
@@ -188,8 +188,7 @@ def test_a_graded_report_may_not_carry_an_error(graded: Report) -> None:
 
 
 def _stalling(after: int) -> Iterator[Frame]:
-    for frame in itertools.islice(_frames([i / 30 for i in range(100)]), after):
-        yield frame
+    yield from itertools.islice(_frames([i / 30 for i in range(100)]), after)
     time.sleep(30)  # a decoder that stopped answering
     yield from ()
 
