@@ -27,6 +27,10 @@ from formcheck.video import Frame, VideoInfo
 
 logger = logging.getLogger(__name__)
 
+#: Every warning code, a contract (README "Warnings", the schema's description).
+WARNING_CODES = ("truncated", "frame_rate", "timestamps", "poorly_lit", "frames_without_person",
+                 "person_left", "cut")
+
 
 @dataclass(frozen=True)
 class WatchSettings:
