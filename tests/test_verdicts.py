@@ -220,6 +220,23 @@ def test_usage_errors_are_one_line_and_one_json_object(args: list[str], exit_cod
     assert "Value error" not in run.stderr and "╭" not in run.stderr
 
 
+def test_eval_goes_on_past_a_missing_or_unreadable_clip(tmp_path: Path, corpus_dir: Path
+                                                        ) -> None:
+    shutil.copy(build("png image", corpus.png_image, corpus_dir), tmp_path / "photo.mp4")
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"clips": [
+        {"file": "gone.mp4", "exercise": "sldl", "total_reps": 3, "good_reps": 3},
+        {"file": "photo.mp4", "exercise": "other"}]}))
+    run = run_in_process(["eval", str(labels), "--json"])
+    assert run.exit_code == 0, run
+    (line,) = [line for line in run.stdout.splitlines() if line.strip()]
+    evaluation = json.loads(line)
+    assert evaluation["summary"]["clip_errors"] == 2
+    gone, photo = evaluation["clips"]
+    assert gone["status"] == photo["status"] == "error"
+    assert "not found" in gone["error"] and "still image" in photo["error"]
+
+
 def test_a_missing_output_folder_is_refused_and_not_created(tmp_path: Path,
                                                             corpus_dir: Path) -> None:
     clip = build("rotation 90", corpus.rotated(90), corpus_dir)
