@@ -51,7 +51,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 try:  # typer 0.2x carries its own copy of click; older typers use click itself
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from formcheck import __version__
 from formcheck.analyse import analyse_file
