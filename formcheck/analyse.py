@@ -104,7 +104,7 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
 
         def on_watched_frame(state: FrameState, events: list[Event], frame: Frame | None
                              ) -> None:
-            watch.events(events)
+            watch.observe(state, events)
             if on_frame is not None:
                 on_frame(state, events, frame)
 

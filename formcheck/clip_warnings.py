@@ -7,7 +7,7 @@ report's ``warnings``, each with the reps it touches, or says the clip is too sh
 grade. It never changes a grade.
 
 Warning codes (a contract, never renamed): ``truncated``, ``frame_rate``, ``timestamps``,
-``poorly_lit``, ``frames_without_person``, ``person_left``, ``cut``.
+``poorly_lit``, ``frames_without_person``, ``person_left``, ``cut``, ``exercise_changed``.
 """
 
 from __future__ import annotations
@@ -21,15 +21,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from formcheck.errors import TooShortError
+from formcheck.exercises import posture
+from formcheck.pose.landmarks import Landmark as L
 from formcheck.report import Report, ReportWarning
-from formcheck.session import Event, PersonFound, PersonLost
+from formcheck.session import Event, FrameState, PersonFound, PersonLost
 from formcheck.video import Frame, VideoInfo
 
 logger = logging.getLogger(__name__)
 
 #: Every warning code, a contract (README "Warnings", the schema's description).
 WARNING_CODES = ("truncated", "frame_rate", "timestamps", "poorly_lit", "frames_without_person",
-                 "person_left", "cut")
+                 "person_left", "cut", "exercise_changed")
+#: The posture each exercise rests in; the other one, held, means the exercise changed.
+REST_POSTURE = {"sldl": "standing", "bridge": "lying"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,11 @@ class WatchSettings:
         cut_window: Frames in that median.
         cut_merge_s: A cut this soon after another is the same one (a transition over
             two or three frames), seconds.
+        changed_posture_s: Once the exercise is known, the person held the other
+            exercise's posture (lying after deadlifts, standing after bridges) this long:
+            the exercise changed, or the set is over, seconds (heuristic: the bottom of a
+            deadlift rep, trunk near horizontal, lasts about a second; getting up from a
+            bridge takes two).
         max_cuts: Cuts listed one by one; more are summed up in the last warning.
         sample_px: The grey image is sampled every this many pixels along each side of
             a 720-pixel-high frame (scaled with the frame).
@@ -89,6 +98,7 @@ class WatchSettings:
     cut_ratio: float = 5.0
     cut_window: int = 15
     cut_merge_s: float = 0.5
+    changed_posture_s: float = 4.0
     max_cuts: int = 10
     sample_px: int = 16
 
@@ -105,8 +115,9 @@ class _Seen:
     bright_sum: float = 0.0  # 90th percentiles of the brightness
     cuts: list[float] = field(default_factory=list)
     gone: list[tuple[float, float | None]] = field(default_factory=list)  # (lost, found)
-    detected_frames: int = 0
-    poses: int = 0
+    exercise: str | None = None
+    other_posture_since: float | None = None
+    changed_at: float | None = None
 
 
 class ClipWatch:
@@ -161,14 +172,28 @@ class ClipWatch:
 
     # ------------------------------------------------------------------ session
 
-    def events(self, events: list[Event]) -> None:
-        """Take the session's events of one frame (the person lost and found)."""
+    def observe(self, state: FrameState, events: list[Event]) -> None:
+        """Take the session's state and events of one frame: the person lost and found,
+        and their posture once the exercise is known."""
+        seen = self._seen
         for event in events:
             if isinstance(event, PersonLost):
-                self._seen.gone.append((event.t_s, None))
-            elif isinstance(event, PersonFound) and self._seen.gone \
-                    and self._seen.gone[-1][1] is None:
-                self._seen.gone[-1] = (self._seen.gone[-1][0], event.t_s)
+                seen.gone.append((event.t_s, None))
+            elif isinstance(event, PersonFound) and seen.gone and seen.gone[-1][1] is None:
+                seen.gone[-1] = (seen.gone[-1][0], event.t_s)
+        if state.exercise is None or seen.changed_at is not None:
+            return
+        seen.exercise = state.exercise
+        resting = REST_POSTURE.get(state.exercise)
+        held = _posture(state.landmarks_px)
+        if resting is None or held is None or held == resting:
+            if held == resting:
+                seen.other_posture_since = None
+            return
+        if seen.other_posture_since is None:
+            seen.other_posture_since = state.t_s
+        elif state.t_s - seen.other_posture_since >= self.settings.changed_posture_s:
+            seen.changed_at = seen.other_posture_since
 
     # ------------------------------------------------------------------ verdict
 
@@ -276,8 +301,36 @@ class ClipWatch:
                 "cut", f"a cut at {t:.1f} s{tail}: the picture changes at once, this looks"
                 " like an edited clip; reps across a cut may be wrong, send one continuous"
                 " take", t, reps_between(t, t)))
+        if seen.changed_at is not None and seen.exercise in REST_POSTURE:
+            now = "lying down" if REST_POSTURE[seen.exercise] == "standing" else "standing"
+            found.append(ReportWarning(
+                "exercise_changed",
+                f"from {seen.changed_at:.1f} s the person is {now}, not in the posture of the"
+                f" {report.exercise_title}: another exercise, or the set is over; film one"
+                " exercise per clip", seen.changed_at, reps_between(seen.changed_at, None)))
         return tuple(sorted(found, key=lambda w: -1.0 if w.at_s is None else w.at_s))
 
     def with_warnings(self, report: Report, decode_error: str | None = None) -> Report:
         """``report`` with its warnings."""
         return replace(report, warnings=report.warnings + self.warnings(report, decode_error))
+
+
+def _posture(landmarks_px: np.ndarray) -> str | None:
+    """``standing``, ``lying`` or None (neither, or not seen) from one frame's ``(33, 2)``
+    cleaned landmarks in pixels, with the limits of :mod:`formcheck.exercises.posture`."""
+    with np.errstate(invalid="ignore"):
+        shoulders = (landmarks_px[L.LEFT_SHOULDER] + landmarks_px[L.RIGHT_SHOULDER]) / 2
+        hips = (landmarks_px[L.LEFT_HIP] + landmarks_px[L.RIGHT_HIP]) / 2
+        knees = (landmarks_px[L.LEFT_KNEE] + landmarks_px[L.RIGHT_KNEE]) / 2
+        trunk = shoulders - hips
+        torso = float(np.hypot(*trunk))
+        if not np.isfinite(torso) or torso <= 0 or not np.isfinite(knees).all():
+            return None
+        trunk_deg = float(np.degrees(np.arctan2(abs(trunk[0]), -trunk[1])))
+        knee_above_hip = float(hips[1] - knees[1]) / torso  # y points down
+    if (trunk_deg > posture.LYING_TRUNK_DEG and knee_above_hip > posture.LYING_KNEES_ABOVE) \
+            or knee_above_hip > posture.LYING_KNEES_HIGH:
+        return "lying"
+    if trunk_deg < posture.STANDING_TRUNK_DEG and knee_above_hip < -posture.STANDING_KNEES_BELOW:
+        return "standing"
+    return None

@@ -18,11 +18,12 @@ from rich.console import Console
 from formcheck.clip_warnings import ClipWatch, WatchSettings
 from formcheck.errors import ErrorCode, TimeLimitError, TooShortError
 from formcheck.limits import TimeLimits, within_time_limit
+from formcheck.pose.landmarks import Landmark as L
 from formcheck.report import Report, ReportWarning, error_dict
 from formcheck.reporters.csv import reports_csv_text
 from formcheck.reporters.schema import validate_report
 from formcheck.reporters.terminal import print_report
-from formcheck.session import PersonFound, PersonLost
+from formcheck.session import FrameState, PersonFound, PersonLost
 from formcheck.video import Frame, VideoInfo
 from tests.factories import HingeRep, Script, grade, hinge_series
 
@@ -133,13 +134,49 @@ def test_the_person_leaving_the_frame_is_reported_with_the_reps_it_touches(grade
                                                                            ) -> None:
     watch = _watch([i / 30 for i in range(450)])
     lost_at = graded.reps[2].rep.start_s + 0.2
-    watch.events([PersonFound(0.0)])
-    watch.events([PersonLost(0.5)])
-    watch.events([PersonFound(0.6)])  # a blink of the model: not a warning
-    watch.events([PersonLost(lost_at)])
+    watch.observe(_state(0.0), [PersonFound(0.0)])
+    watch.observe(_state(0.5), [PersonLost(0.5)])
+    watch.observe(_state(0.6), [PersonFound(0.6)])  # a blink of the model: not a warning
+    watch.observe(_state(lost_at), [PersonLost(lost_at)])
     (left,) = [w for w in watch.warnings(graded) if w.code == "person_left"]
     assert f"left the frame at {lost_at:.1f} s and did not come back" in left.message
     assert left.reps == (3,)
+
+
+def _state(t_s: float, exercise: str | None = None, pose: str | None = None) -> FrameState:
+    """A frame's state; ``pose`` draws a standing or a lying person (pixels, y down)."""
+    landmarks = np.full((33, 2), np.nan)
+    if pose is not None:
+        if pose == "standing":
+            shoulder, hip, knee = (300.0, 200.0), (300.0, 400.0), (305.0, 550.0)
+        else:  # on the back, knees up
+            shoulder, hip, knee = (100.0, 600.0), (300.0, 590.0), (420.0, 480.0)
+        for left, right, xy in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER, shoulder),
+                                (L.LEFT_HIP, L.RIGHT_HIP, hip),
+                                (L.LEFT_KNEE, L.RIGHT_KNEE, knee)):
+            landmarks[left] = landmarks[right] = xy
+    return FrameState(t_s, pose is not None, exercise, None, "rest", 0, 0, 0, False,
+                      landmarks_px=landmarks)
+
+
+@pytest.mark.parametrize(("exercise", "then"), [("sldl", "lying"), ("bridge", "standing")])
+def test_holding_the_other_exercise_s_posture_is_an_exercise_change(graded: Report,
+                                                                    exercise: str,
+                                                                    then: str) -> None:
+    resting = "standing" if then == "lying" else "lying"
+    watch = _watch([i / 30 for i in range(30)])
+    for i in range(600):  # 20 s: resting, 2 s of the other posture, resting, then for good
+        t = i / 30
+        held = then if 5 <= t < 7 or t >= 12 else resting
+        watch.observe(_state(t, None if t < 1 else exercise, held), [])
+    (changed,) = [w for w in watch.warnings(graded) if w.code == "exercise_changed"]
+    assert changed.at_s == pytest.approx(12.0)
+    assert ("lying down" if then == "lying" else "standing") in changed.message
+    brief = _watch([i / 30 for i in range(30)])
+    for i in range(600):
+        t = i / 30
+        brief.observe(_state(t, exercise, then if 5 <= t < 8 else resting), [])
+    assert "exercise_changed" not in _codes(brief.warnings(graded))
 
 
 def test_warnings_round_trip_validate_and_show_everywhere(graded: Report) -> None:
