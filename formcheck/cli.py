@@ -140,7 +140,8 @@ def reports_errors(command: F) -> F:
             _say_error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C changes nothing
+            with suppress(ValueError):  # a second Ctrl-C changes nothing (main thread only)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
             if as_json:
                 _print_error_json(ErrorCode.INTERRUPTED.value, "interrupted (Ctrl-C)")
             _say_error("interrupted")
@@ -508,7 +509,8 @@ def main() -> None:
                 _quiet_broken_pipe()
                 code = int(ExitCode.BROKEN_PIPE)
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         _say_error("interrupted")
         code = int(ExitCode.INTERRUPTED)
     if code == ExitCode.INTERRUPTED:
