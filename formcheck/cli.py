@@ -173,10 +173,19 @@ def progress_bar(label: str, *, quiet: bool) -> Iterator[ProgressCallback | None
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
+class _ResultConsole(Console):
+    """rich's console for results, except that a closed stdout raises
+    :class:`BrokenPipeError` (for :func:`reports_errors`: a quiet 141) where rich would
+    exit with 1, the code of a bug."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _stdout_console() -> Console:
     """The console for results: the terminal's width, or wide when piped to a file."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
+    console = _ResultConsole()
+    return console if console.is_terminal else _ResultConsole(width=160)
 
 
 def _version(value: bool) -> None:

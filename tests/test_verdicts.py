@@ -291,15 +291,28 @@ def test_no_permission_is_unreadable_exit_3(corpus_dir: Path) -> None:
             assert run.stderr_lines == [f"formcheck: cannot read {path}: permission denied"]
 
 
-def test_a_closed_stdout_exits_quietly_with_141() -> None:
+def _with_stdout_closed(args: list[str]) -> tuple[int, bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([*FORMCHECK, "schema"], stdout=subprocess.PIPE,
+    process = subprocess.Popen([*FORMCHECK, *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # the reader is gone before anything is written
     stderr = process.stderr.read()
-    assert process.wait(timeout=60) == int(ExitCode.BROKEN_PIPE)
-    assert stderr == b""
+    return process.wait(timeout=120), stderr
+
+
+def test_a_closed_stdout_exits_quietly_with_141() -> None:
+    assert _with_stdout_closed(["schema"]) == (int(ExitCode.BROKEN_PIPE), b"")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("json_output", [False, True], ids=["terminal", "json"])
+def test_a_report_piped_into_head_exits_quietly_with_141(json_output: bool,
+                                                         corpus_dir: Path) -> None:
+    """``formcheck analyse clip | head -1``: the terminal report (rich) and the JSON."""
+    clip = build("rotation 90", corpus.rotated(90), corpus_dir)
+    args = ["analyse", str(clip), *(["--json"] if json_output else [])]
+    assert _with_stdout_closed(args) == (int(ExitCode.BROKEN_PIPE), b"")
 
 
 @pytest.mark.model
