@@ -155,6 +155,8 @@ def reports_errors(command: F) -> F:
             if as_json:  # a bug: the traceback follows on stderr
                 _print_error_json(ErrorCode.BUG.value, f"a bug in formcheck: {type(exc).__name__}:"
                                   f" {exc}; please report it")
+            if isinstance(exc, EOFError):  # click would take it for an aborted prompt
+                raise RuntimeError("an EOFError escaped (see above)") from exc
             raise
 
     return wrapper  # type: ignore[return-value]

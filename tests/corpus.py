@@ -145,6 +145,18 @@ def text(folder: Path) -> Path:
     return path
 
 
+def empty_recording(folder: Path) -> Path:
+    path = folder / "empty.npz"
+    path.write_bytes(b"")
+    return path
+
+
+def random_recording(folder: Path) -> Path:
+    path = folder / "random.npz"
+    path.write_bytes(np.random.default_rng(12).integers(0, 256, 5000, np.uint8).tobytes())
+    return path
+
+
 def png_image(folder: Path) -> Path:
     path = folder / "photo.png"
     cv2.imwrite(str(path), cv2.cvtColor(_deadlift(0.2)[0], cv2.COLOR_RGB2BGR))

@@ -113,6 +113,8 @@ CASES: dict[str, Case] = {
     "zero bytes": Case(corpus.zero_bytes, "error", "not_a_video", 3),
     "random bytes": Case(corpus.random_bytes, "error", "not_a_video", 3),
     "text": Case(corpus.text, "error", "not_a_video", 3),
+    "empty .npz recording": Case(corpus.empty_recording, "error", "not_a_video", 3),
+    "random .npz recording": Case(corpus.random_recording, "error", "not_a_video", 3),
     "png image": Case(corpus.png_image, "error", "not_a_video", 3),
     "png renamed .mp4": Case(corpus.png_renamed_mp4, "error", "not_a_video", 3),
     "jpeg renamed .mp4": Case(corpus.jpeg_renamed_mp4, "error", "not_a_video", 3),
@@ -197,6 +199,25 @@ def test_the_terminal_says_the_same_in_one_line(corpus_dir: Path) -> None:
     assert run.exit_code == 3 and run.stdout == ""
     (line,) = run.stderr_lines
     assert line.startswith("formcheck: ") and "still image (png), not a video" in line
+
+
+def test_a_bug_is_a_bug_with_its_traceback_and_the_error_object(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corpus_dir: Path) -> None:
+    """Even an EOFError, which click would take for an aborted prompt (exit 130)."""
+    import formcheck.cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise EOFError("a bug")
+
+    monkeypatch.setattr(formcheck.cli, "analyse_to", broken)
+    clip = build("rotation 90", corpus.rotated(90), corpus_dir)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(RuntimeError) as raised:
+        formcheck.cli._run(["analyse", str(clip), "--json"])
+    assert isinstance(raised.value.__cause__, EOFError)
+    error = json.loads(out.getvalue())
+    validate_report(error)
+    assert error["error"]["code"] == "bug" and "EOFError: a bug" in error["error"]["message"]
 
 
 # ------------------------------------------------------------------- usage errors
