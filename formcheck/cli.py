@@ -279,7 +279,9 @@ def analyse(
     """Grade a single-leg deadlift or glute bridge clip rep by rep.
 
     Counts good reps and stops the count at the first bad one. Exit code 0 when
-    the clip was graded, 4 when it could not be (the reason is printed).
+    the clip was graded (warnings, if any, are printed), 3 when the file cannot be read
+    as a video, 4 when it could not be graded (the reason is printed). With --json,
+    one JSON object on stdout whatever happens: the report, or an error object.
     """
     readable_input(video)
     outputs = Outputs(json=output, annotated=annotate, html=html, embed_video=embed_video,
