@@ -9,17 +9,19 @@ memory does not grow with the clip's length.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from formcheck.clip_warnings import ClipWatch
 from formcheck.errors import InputError
+from formcheck.limits import TimeLimits, within_time_limit
 from formcheck.pipeline import ProgressCallback, estimated_poses, recorded_poses
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.pose.model import DEFAULT_MODEL, sha256_of
 from formcheck.pose.series import PoseRecording, PoseSample
 from formcheck.report import Provenance, Report
 from formcheck.session import Event, FrameState, Session, SessionSettings
-from formcheck.video import Frame, FrameSource, VideoFile
+from formcheck.video import Frame, FrameSource, VideoFile, VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +84,48 @@ def analyse_source(source: FrameSource, exercise: str = "auto", *,
 
 def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,
                   on_progress: ProgressCallback | None = None,
-                  on_frame: FrameCallback | None = None) -> Report:
-    """Run the pose model over a video file, frame by frame, and grade it."""
+                  on_frame: FrameCallback | None = None,
+                  limits: TimeLimits | None = None) -> Report:
+    """Run the pose model over a video file, frame by frame, and grade it.
+
+    The report carries warnings about the file (cut off, cuts, the person leaving...).
+
+    Raises:
+        InputError: the file cannot be read as a video.
+        TooShortError: it is too short to grade.
+        TimeLimitError: decoding and analysis went over the clip's time limit.
+    """
     path = Path(path)
     with VideoFile(path) as video:
-        return analyse_source(video, exercise, model=model, source_sha256=sha256_of(path),
-                              on_progress=on_progress, on_frame=on_frame)
+        watch = ClipWatch(video.info)
+        frames = within_time_limit(video.frames(), video.info.duration_s, limits,
+                                   name=str(path), on_abandon=video.abandon)
+        watched = WatchedSource(video.info, watch.frames(frames))
+
+        def on_watched_frame(state: FrameState, events: list[Event], frame: Frame | None
+                             ) -> None:
+            watch.observe(state, events)
+            if on_frame is not None:
+                on_frame(state, events, frame)
+
+        report = analyse_source(watched, exercise, model=model, source_sha256=sha256_of(path),
+                                on_progress=on_progress, on_frame=on_watched_frame)
+        watch.check_length()
+        return watch.with_warnings(report, video.decode_error)
+
+
+class WatchedSource(FrameSource):
+    """A source's description with its frames passed through a :class:`ClipWatch`."""
+
+    def __init__(self, info: VideoInfo, frames: Iterator[Frame]) -> None:
+        self.info = info
+        self._frames = frames
+
+    def frames(self) -> Iterator[Frame]:
+        return self._frames
+
+    def close(self) -> None:
+        pass
 
 
 def analyse_file(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,

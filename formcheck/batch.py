@@ -42,7 +42,7 @@ from types import FrameType
 from typing import Any
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError, InputError, UsageError
+from formcheck.errors import FormcheckError, InputError, TooShortError, UsageError
 from formcheck.fileio import write_text_atomic
 from formcheck.pose.model import DEFAULT_MODEL, MODELS, sha256_of
 from formcheck.store import ClipResult, ClipStatus, ResultStore, StoredClip
@@ -280,7 +280,7 @@ def grade_clip(job: ClipJob) -> ClipResult:
                       annotated=None if job.annotated is None else Path(job.annotated))
     try:
         report = analyse_to(Path(job.path), outputs, job.exercise, model=job.model)
-    except InputError as exc:  # corrupt, truncated, no video stream: a result
+    except (InputError, TooShortError) as exc:  # corrupt, truncated, too short: a result
         return result(ClipStatus.UNGRADABLE, str(exc), None)
     except FormcheckError as exc:
         return result(ClipStatus.FAILED, str(exc), None)

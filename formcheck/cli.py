@@ -7,18 +7,51 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum, StrEnum
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the imports below run (about a second): leave at once, one line, no
+    traceback (and the error object under --json)."""
+    if "--json" in sys.argv[1:]:
+        os.write(1, b'{"schema": "formcheck.report/1", "status": "error", "error": {"code":'
+                    b' "interrupted", "message": "interrupted (Ctrl-C)"}}\n')
+    os.write(2, b"formcheck: interrupted\n")
+    os._exit(130)
+
+
+def _guard_startup() -> Any:
+    """Install :func:`_interrupted_while_starting`; the handler it replaced, or None where
+    signals cannot be set (not the main thread)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None  # ignored (a background job) or handled by the embedding program
+    try:
+        return signal.signal(signal.SIGINT, _interrupted_while_starting)
+    except ValueError:
+        return None
+
+
+_startup_sigint = _guard_startup()
+
+# The imports after the guard (E402 is ignored for this file in pyproject.toml).
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+try:  # typer 0.2x carries its own copy of click; older typers use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from formcheck import __version__
 from formcheck.analyse import analyse_file
@@ -30,23 +63,31 @@ from formcheck.batch import (
     results_table,
     run_batch,
 )
-from formcheck.errors import ExitCode, FormcheckError, UsageError
+from formcheck.errors import ErrorCode, ExitCode, FormcheckError, UsageError
 from formcheck.evaluation import evaluate
 from formcheck.exercises import EXERCISES
+from formcheck.fileio import readable_input, require_folder
 from formcheck.live import EXIT_INTERRUPTED, LiveSettings, run_live
+from formcheck.nativelog import native_stderr_silenced
 from formcheck.outputs import Outputs, analyse_to
 from formcheck.pipeline import ProgressCallback, extract_poses
 from formcheck.pose.model import MODELS
+from formcheck.report import error_dict
 from formcheck.reporters.json import print_json
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
 from formcheck.store import ResultStore
 
+if _startup_sigint is not None:
+    signal.signal(signal.SIGINT, _startup_sigint)
+
 app = typer.Typer(
     name="formcheck",
     help="Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video.",
     no_args_is_help=True,
+    pretty_exceptions_enable=False,  # a bug's traceback is Python's plain one, no locals
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # click's plain messages: one line, no boxes
     add_completion=False,
 )
 stderr = Console(stderr=True)
@@ -60,17 +101,63 @@ AUTO = ExerciseChoice("auto")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _say_error(message: str) -> None:
+    """One line on stderr (the message is escaped: it may quote file names)."""
+    stderr.print(f"[bold red]formcheck:[/] {escape(' '.join(message.split()))}",
+                 highlight=False, soft_wrap=True)
+
+
+def _print_error_json(code: str, message: str) -> None:
+    try:
+        print_json(error_dict(code, " ".join(message.split())), sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # nobody reads it: the exit code still says what happened
+        _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away: send the rest of stdout nowhere, so that flushing it at
+    exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def reports_errors(command: F) -> F:
-    """Turn a :class:`FormcheckError` into one line on stderr and its exit code."""
+    """Turn a :class:`FormcheckError` into one line on stderr and its exit code, Ctrl-C
+    into one line and 130, a closed stdout into a quiet exit; with ``--json`` (a
+    command's ``as_json``) also print the error object on stdout, so that stdout always
+    holds exactly one JSON object."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json", False))
         try:
             return command(*args, **kwargs)
         except FormcheckError as exc:
-            stderr.print(f"[bold red]formcheck:[/] {escape(str(exc))}", highlight=False,
-                         soft_wrap=True)
+            if as_json:
+                _print_error_json(exc.code.value, str(exc))
+            _say_error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            with suppress(ValueError):  # a second Ctrl-C changes nothing (main thread only)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if as_json:
+                _print_error_json(ErrorCode.INTERRUPTED.value, "interrupted (Ctrl-C)")
+            _say_error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
+        except (typer.Exit, typer.Abort, click_errors.ClickException):
+            raise  # an exit code chosen by the command, or click's own error
+        except Exception as exc:
+            if as_json:  # a bug: the traceback follows on stderr
+                _print_error_json(ErrorCode.BUG.value, f"a bug in formcheck: {type(exc).__name__}:"
+                                  f" {exc}; please report it")
+            if isinstance(exc, EOFError):  # click would take it for an aborted prompt
+                raise RuntimeError("an EOFError escaped (see above)") from exc
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -88,10 +175,19 @@ def progress_bar(label: str, *, quiet: bool) -> Iterator[ProgressCallback | None
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
+class _ResultConsole(Console):
+    """rich's console for results, except that a closed stdout raises
+    :class:`BrokenPipeError` (for :func:`reports_errors`: a quiet 141) where rich would
+    exit with 1, the code of a bug."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _stdout_console() -> Console:
     """The console for results: the terminal's width, or wide when piped to a file."""
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
+    console = _ResultConsole()
+    return console if console.is_terminal else _ResultConsole(width=160)
 
 
 def _version(value: bool) -> None:
@@ -104,15 +200,20 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Show debug logs, and the pose model's own log lines, on stderr.")
+    ] = False,
 ) -> None:
     """Rep-by-rep form checking for single-leg deadlifts and glute bridges, from video."""
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(name)s: %(message)s", force=True)
 
 
 @app.command()
 @reports_errors
 def pose(
-    video: Annotated[Path, typer.Argument(help="Video file to read.", exists=True,
-                                          dir_okay=False, readable=True)],
+    video: Annotated[Path, typer.Argument(help="Video file to read.", readable=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the series here: .npz (raw and cleaned arrays) or .json.",
     )] = None,
@@ -125,6 +226,9 @@ def pose(
         raise UsageError("say where the series goes: -o poses.npz, -o poses.json, or --json")
     if output is not None and output.suffix not in (".npz", ".json"):
         raise UsageError(f"-o {output}: use a .npz or .json file name")
+    if output is not None:
+        require_folder(output)
+    readable_input(video)
     with progress_bar(f"pose {video.name}", quiet=as_json) as on_progress:
         recording = extract_poses(video, model=model.value, on_progress=on_progress)
     if output is not None:
@@ -149,8 +253,7 @@ def pose(
 def analyse(
     video: Annotated[Path, typer.Argument(
         help="Video file to grade, or a pose recording saved by `formcheck pose -o x.npz`"
-             " (re-graded without running the model).",
-        exists=True, dir_okay=False, readable=True)],
+             " (re-graded without running the model).", readable=False)],
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
     ] = AUTO,
@@ -176,8 +279,11 @@ def analyse(
     """Grade a single-leg deadlift or glute bridge clip rep by rep.
 
     Counts good reps and stops the count at the first bad one. Exit code 0 when
-    the clip was graded, 4 when it could not be (the reason is printed).
+    the clip was graded (warnings, if any, are printed), 3 when the file cannot be read
+    as a video, 4 when it could not be graded (the reason is printed). With --json,
+    one JSON object on stdout whatever happens: the report, or an error object.
     """
+    readable_input(video)
     outputs = Outputs(json=output, annotated=annotate, html=html, embed_video=embed_video,
                       csv=csv, per_rep=per_rep)
     with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
@@ -202,7 +308,7 @@ def live(
         "--camera", min=0, help="Camera to watch (0 is the default webcam; the default).")
     ] = None,
     source: Annotated[Path | None, typer.Option(
-        "--source", exists=True, dir_okay=False, readable=True,
+        "--source", readable=False,
         help="Play this video file as if it were a camera, at its real pace.")] = None,
     exercise: Annotated[ExerciseChoice, typer.Option(
         "--exercise", "-e", help="Recognise the exercise, or force one.")
@@ -232,6 +338,8 @@ def live(
     graded, 3 when the camera cannot be opened or fails mid-set, 4 when nothing could
     be graded, 130 on Ctrl-C; the report of the reps so far is written in every case.
     """
+    if source is not None:
+        readable_input(source)
     settings = LiveSettings(camera=camera, source=source, exercise=exercise.value,
                             record=record, report=report, window=window, fast=fast,
                             sound=not quiet, snapshot=snapshot, model=model.value)
@@ -251,6 +359,7 @@ def live(
 
 
 @app.command()
+@reports_errors
 def schema() -> None:
     """Print the JSON Schema of the report (formcheck.report/1)."""
     typer.echo(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"), nl=False)
@@ -260,12 +369,16 @@ def schema() -> None:
 @reports_errors
 def eval_(
     labels: Annotated[Path, typer.Argument(help="Labels file: {\"clips\": [...]}.",
-                                           exists=True, dir_okay=False, readable=True)],
+                                           readable=False)],
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
 ) -> None:
-    """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults."""
+    """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults.
+
+    A clip that is missing or cannot be read is scored as an error and the rest go on.
+    """
+    readable_input(labels, "labels")
     def on_clip(score: object) -> None:
         if not as_json and stderr.is_terminal:
             stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
@@ -286,7 +399,7 @@ def render(
     output: Annotated[Path, typer.Option("--output", "-o", file_okay=False,
                                          help="Folder for the clips and labels.json.")],
 ) -> None:
-    """Render synthetic clips with exact labels from specs (needs the \\[render] extra)."""
+    """Render synthetic clips with exact labels from specs (needs the [render] extra)."""
     missing = [name for name in ("torch", "anny", "pyrender") if find_spec(name) is None]
     if missing:
         raise UsageError(
@@ -303,7 +416,7 @@ def render(
 def batch(
     inbox: Annotated[Path, typer.Argument(
         help="Folder searched recursively for clips (recognised by content, not name).",
-        exists=True, file_okay=False, readable=True)],
+        readable=False)],
     results: Annotated[Path, typer.Option(
         "--output", "-o", file_okay=False,
         help="Results folder: results.sqlite, index.html, clips/.")],
@@ -388,5 +501,71 @@ def results(
 
 
 def main() -> None:
-    """Entry point of the `formcheck` script and `python -m formcheck`."""
-    app()
+    """Entry point of the `formcheck` script and `python -m formcheck`.
+
+    Click's own errors (a bad option, a bad choice) become one line and exit code 2,
+    with the error object on stdout under ``--json``; native libraries' log lines are
+    kept off the terminal unless ``--verbose``; a closed stdout exits quietly (141);
+    Ctrl-C exits 130 without a traceback at any moment.
+    """
+    try:
+        args = sys.argv[1:]
+        verbose = "--verbose" in args
+        if not verbose:
+            logging.getLogger().addHandler(logging.NullHandler())  # no "lastResort" lines
+            sys.unraisablehook = _unraisable_to_debug
+        with native_stderr_silenced(enabled=not verbose):
+            code = _run(args)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _quiet_broken_pipe()
+                code = int(ExitCode.BROKEN_PIPE)
+    except KeyboardInterrupt:
+        with suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _say_error("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    if code == ExitCode.INTERRUPTED:
+        # Leave at once: finalising the interpreter after an interrupt is where native
+        # objects' __del__ print "Exception ignored in ..." tracebacks.
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    with suppress(ValueError):  # the work is done and said: a late Ctrl-C changes nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def _run(args: list[str]) -> int:
+    """Run the command line; its exit code."""
+    as_json = "--json" in args
+    try:
+        result = app(args=args, prog_name="formcheck", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return int(ExitCode.USAGE)
+    except click_errors.UsageError as exc:
+        # typer words a bad choice through pydantic: "Value error, 'squat' is not one of..."
+        message = exc.format_message().replace("Value error, ", "")
+        if as_json:
+            _print_error_json(ErrorCode.USAGE.value, message)
+        _say_error(f"{message} (formcheck --help)")
+        return int(ExitCode.USAGE)
+    except click_errors.ClickException as exc:
+        if as_json:
+            _print_error_json(ErrorCode.USAGE.value, exc.format_message())
+        _say_error(exc.format_message())
+        return int(exc.exit_code)
+    except typer.Abort:  # end of input at a prompt, or Ctrl-C outside a command
+        _say_error("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _unraisable_to_debug(unraisable: Any) -> None:
+    """An exception in a finaliser (``__del__``) while shutting down is not the user's
+    business: the debug log gets it (``--verbose`` shows it)."""
+    logging.getLogger(__name__).debug("ignored in %r: %r", unraisable.object,
+                                      unraisable.exc_value)

@@ -18,6 +18,11 @@ view, a labelled fault whose check cannot be made from that view (hip opening fi
 side-on, say) does not stop the labelled count, because the analyser reports that check
 as skipped rather than guessing. ``label_good_reps_all`` keeps the count over every fault.
 Results are also summarised by labelled view (``by_view``).
+
+A clip that is missing or cannot be analysed (not a video, cut off, too short, over its
+time limit) does not stop the evaluation: it is scored as a clip where nothing was
+recognised (status ``error``, with ``error`` saying why), and counted in the summary's
+``clip_errors``. Only a missing pose model stops it, as it would fail every clip.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import InputError
+from formcheck.errors import FormcheckError, InputError, ModelError
 from formcheck.exercises import EXERCISES, View
 from formcheck.grading import applicable
-from formcheck.report import Report
+from formcheck.report import ERROR_STATUS, Report
 
 #: ``(clip path, exercise option)`` -> report; the option is ``auto``, ``sldl`` or ``bridge``.
 Analyse = Callable[[Path, str], Report]
@@ -58,6 +63,7 @@ class ClipScore:
     good_exact: bool | None
     clean_clip_faulted: bool | None
     verdict: str
+    error: str | None = None
 
 
 @dataclass
@@ -103,6 +109,7 @@ class Evaluation:
         errors = [c.reps_error for c in clips if c.reps_error is not None]
         return {
             "clips": len(clips),
+            "clip_errors": sum(c.status == ERROR_STATUS for c in clips),
             "exercise_recognised": self._rate([c.exercise_ok for c in clips]),
             "rep_count_exact": self._rate([c.reps_exact for c in clips]),
             "rep_count_mean_abs_error": round(sum(errors) / len(errors), 3) if errors else None,
@@ -217,10 +224,24 @@ def evaluate(labels_path: Path, analyse: Analyse,
     evaluation = Evaluation(str(labels_path))
     for clip in clips:
         path = labels_path.parent / clip["file"]
-        if not path.is_file():
-            raise InputError(f"{labels_path}: clip {clip['file']} not found at {path}")
         forced = clip.get("analyse_as")
-        report = analyse(path, forced or "auto")
+        error: str | None = None
+        report: Report | None = None
+        if not path.is_file():
+            error = f"clip {clip['file']} not found at {path}"
+        else:
+            try:
+                report = analyse(path, forced or "auto")
+            except ModelError:
+                raise
+            except FormcheckError as exc:
+                error = str(exc)
+        if report is None:
+            score = _error_score(clip, forced, error or "not analysed")
+            evaluation.clips.append(score)
+            if on_clip is not None:
+                on_clip(score)
+            continue
         label_exercise = clip["exercise"]
         predicted = report.exercise if report.graded else "other"
         accept = clip.get("accept_total_reps")
@@ -261,3 +282,24 @@ def evaluate(labels_path: Path, analyse: Analyse,
         if on_clip is not None:
             on_clip(score)
     return evaluation
+
+
+def _error_score(clip: dict[str, Any], forced: str | None, error: str) -> ClipScore:
+    """A clip that could not be analysed, scored as one where nothing was recognised."""
+    label_exercise = clip["exercise"]
+    label_total = clip.get("total_reps")
+    accept = clip.get("accept_total_reps")
+    label_good = visible_good_reps(clip)
+    scores_reps = label_exercise != "other" and (label_total is not None or bool(accept))
+    allowed = set(accept) if accept else {label_total}
+    return ClipScore(
+        file=clip["file"], label_exercise=label_exercise, label_view=clip.get("view"),
+        predicted_exercise="other",
+        status=ERROR_STATUS, exercise_ok=None if forced else label_exercise == "other",
+        total_reps=0, label_total_reps=label_total,
+        reps_exact=(0 in allowed) if scores_reps else None,
+        reps_error=label_total if scores_reps and label_total is not None else None,
+        good_reps=0, label_good_reps=label_good, label_good_reps_all=clip.get("good_reps"),
+        good_exact=(label_good == 0 if label_good is not None and label_exercise != "other"
+                    else None),
+        clean_clip_faulted=None, verdict=f"Not analysed: {error}", error=error)

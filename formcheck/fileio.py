@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from formcheck.errors import ErrorCode, InputError, UsageError
+
 
 def new_file_mode() -> int:
     """The mode a new file gets (0666 less the process umask), read without changing the
@@ -29,10 +31,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
     The temporary file keeps ``target``'s suffix so that writers that choose a
     format from the name (numpy, PyAV) still do. On an exception it is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was. On success the file gets the mode any new file
+    gets under the user's umask.
+
+    Raises:
+        UsageError: ``target``'s folder does not exist (it is never created: a typo in
+            a path should not grow a folder tree).
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    require_folder(target)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
     )
@@ -51,3 +58,58 @@ def write_text_atomic(target: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def require_folder(target: str | Path) -> None:
+    """Refuse an output path whose folder does not exist.
+
+    Raises:
+        UsageError: it does not (one line, naming the folder).
+    """
+    folder = Path(target).parent
+    if not folder.is_dir():
+        raise UsageError(f"{target}: the folder {folder} does not exist (formcheck does not"
+                         " create it)")
+
+
+def readable_input(path: str | Path, what: str = "video") -> Path:
+    """Check that ``path`` is a file formcheck can open, before anything slow starts.
+
+    Args:
+        path: The file named by the user.
+        what: What it should be, for the message (``video``, ``labels file``).
+
+    Returns:
+        The path.
+
+    Raises:
+        InputError: with code ``missing`` (no such file), ``not_a_video`` (a folder, a
+            device, a pipe) or ``unreadable`` (no permission, an I/O error).
+    """
+    path = Path(path)
+    try:
+        path.stat()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file", code=ErrorCode.MISSING) from exc
+    except PermissionError as exc:  # a folder on the way that may not be entered
+        raise InputError(f"cannot read {path}: permission denied", code=ErrorCode.UNREADABLE
+                         ) from exc
+    except OSError as exc:  # a name too long, a loop of links, a folder in the path a file
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}",
+                         code=ErrorCode.MISSING if isinstance(exc, NotADirectoryError)
+                         else ErrorCode.UNREADABLE) from exc
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a {what} file", code=ErrorCode.NOT_A_VIDEO)
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file (a device or a pipe): give a {what}"
+                         " file", code=ErrorCode.NOT_A_VIDEO)
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError as exc:
+        raise InputError(f"cannot read {path}: permission denied", code=ErrorCode.UNREADABLE
+                         ) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}",
+                         code=ErrorCode.UNREADABLE) from exc
+    return path

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,38 @@ def native_stderr_to_debug(log: logging.Logger = logger) -> Iterator[None]:
             sink.seek(0)
             for line in sink.read().decode(errors="replace").splitlines():
                 log.debug("native: %s", line)
+
+
+@contextmanager
+def native_stderr_silenced(*, enabled: bool = True) -> Iterator[None]:
+    """For the whole run of the command line: file descriptor 2 goes nowhere, and Python's
+    ``sys.stderr`` (formcheck's own messages, a bug's traceback) goes to the real stderr
+    through a duplicate of it. MediaPipe's ``W0000``/``I0000`` lines, written by C++
+    straight to descriptor 2 from any thread at any moment (model load, some frames,
+    shutdown), then never reach the user. ``enabled=False`` (``--verbose``) changes
+    nothing. Child processes inherit the silenced descriptor 2."""
+    if not enabled:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, AttributeError, ValueError):
+        yield
+        return
+    python_stderr = sys.stderr
+    real = open(saved, "w", encoding=getattr(python_stderr, "encoding", None) or "utf-8",  # noqa: SIM115
+                errors="backslashreplace", buffering=1, closefd=False)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = real
+    try:
+        yield
+    finally:
+        with suppress(OSError, ValueError):
+            real.flush()
+        sys.stderr = python_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+        real.close()

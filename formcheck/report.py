@@ -31,10 +31,50 @@ Variant = Literal["double", "single_leg"]
 
 
 class Status(StrEnum):
-    """Whether the clip was graded."""
+    """Whether the clip was graded. (A ``--json`` run that failed prints an error object
+    with status ``error`` instead of a report: see :func:`error_dict`.)"""
 
     GRADED = "graded"
     UNGRADABLE = "ungradable"
+
+
+#: The status of the error object printed instead of a report.
+ERROR_STATUS = "error"
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    """Something about the clip that may make the grade less trustworthy.
+
+    Attributes:
+        code: What kind (``truncated``, ``cut``, ``person_left``, ...; see
+            :mod:`formcheck.clip_warnings`), a contract: never renamed.
+        message: One line for the user, saying what to do where it can.
+        at_s: When it happened in the clip, seconds, or None when it concerns the whole
+            clip.
+        reps: 1-based indices of the reps it touches (overlapping its time).
+    """
+
+    code: str
+    message: str
+    at_s: float | None = None
+    reps: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "at_s": self.at_s,
+                "reps": list(self.reps)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportWarning:
+        at_s = data.get("at_s")
+        return cls(data["code"], data["message"], None if at_s is None else float(at_s),
+                   tuple(int(r) for r in data.get("reps", [])))
+
+
+def error_dict(code: str, message: str) -> dict[str, Any]:
+    """The JSON object ``--json`` prints instead of a report when a run fails (schema
+    ``formcheck.report/1``, status ``error``)."""
+    return {"schema": SCHEMA, "status": ERROR_STATUS, "error": {"code": code, "message": message}}
 
 
 @dataclass(frozen=True)
@@ -77,6 +117,8 @@ class Report:
         prescription: Where the user stands against the coaching prescription.
         detection_rate: Share of frames with a person.
         provenance: What produced the report.
+        warnings: What may make the grade less trustworthy (a cut-off file, scene cuts,
+            the person leaving the frame...), in time order.
     """
 
     status: Status
@@ -93,6 +135,7 @@ class Report:
     prescription: str = ""
     detection_rate: float = 0.0
     provenance: Provenance = Provenance()
+    warnings: tuple[ReportWarning, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept the plain strings of the JSON contract; keep the enums.
@@ -170,6 +213,7 @@ class Report:
                 "settings_digest": self.provenance.settings_digest,
                 "source_sha256": self.provenance.source_sha256,
             },
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
     @classmethod
@@ -201,6 +245,7 @@ class Report:
             prescription=data.get("prescription", ""),
             detection_rate=float(data.get("detection_rate", 0.0)),
             provenance=Provenance(**data.get("provenance", {})),
+            warnings=tuple(ReportWarning.from_dict(w) for w in data.get("warnings", [])),
         )
 
 

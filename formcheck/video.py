@@ -29,8 +29,8 @@ import av
 # isort: on
 import numpy as np
 
-from formcheck.errors import InputError
-from formcheck.fileio import new_file_mode
+from formcheck.errors import ErrorCode, InputError
+from formcheck.fileio import new_file_mode, readable_input, require_folder
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,36 @@ def decoder_threads() -> int:
         return 0
 
 
+#: FFmpeg's demuxers for still pictures: such a file is an image, not a video.
+IMAGE_FORMATS = frozenset({"image2", "image2pipe"})
+
+
+def _ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's message without its errno and file name ("Invalid data found when
+    processing input")."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).rstrip(".")
+
+
+def _open_error(path: Path, exc: BaseException) -> InputError:
+    """Why FFmpeg could not open ``path``, in words, with its error code."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        size, head = -1, b""
+    if size == 0:
+        return InputError(f"{path} is empty (0 bytes): send the clip itself",
+                          code=ErrorCode.NOT_A_VIDEO)
+    if head[4:8] == b"ftyp" and b"moov" not in head:
+        # An MP4/MOV whose index (moov) would come at the end, and never arrived.
+        return InputError(f"{path} looks cut off: its index is missing (the recording or the"
+                          " copy did not finish); send the whole clip", code=ErrorCode.TRUNCATED)
+    return InputError(f"cannot read {path} as a video ({_ffmpeg_reason(exc)}): is it a video"
+                      " file?", code=ErrorCode.NOT_A_VIDEO)
+
+
 class VideoFile(FrameSource):
     """A video file read with PyAV, yielding upright RGB frames with true timestamps.
 
@@ -163,20 +193,24 @@ class VideoFile(FrameSource):
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.exists():
-            raise InputError(f"video not found: {self.path}")
-        if not self.path.is_file():
-            raise InputError(f"not a file: {self.path}")
+        self.path = readable_input(path)
+        #: Why decoding stopped before the end of the stream, if it did (a damaged tail).
+        self.decode_error: str | None = None
+        self._abandoned = False
         try:
             self._container = av.open(str(self.path))
         except (av.FFmpegError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"cannot read {self.path} as a video ({exc}): is it a video file?"
-            ) from exc
-        if not self._container.streams.video:
+            raise _open_error(self.path, exc) from exc
+        format_name = self._container.format.name
+        if format_name in IMAGE_FORMATS or format_name.endswith("_pipe"):
             self._container.close()
-            raise InputError(f"{self.path} has no video stream")
+            raise InputError(f"{self.path} is a still image ({format_name.removesuffix('_pipe')}),"
+                             " not a video: send the clip itself", code=ErrorCode.NOT_A_VIDEO)
+        if not self._container.streams.video:
+            audio = " (only sound)" if self._container.streams.audio else ""
+            self._container.close()
+            raise InputError(f"{self.path} has no video stream{audio}: send the clip itself",
+                             code=ErrorCode.NOT_A_VIDEO)
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
         threads = decoder_threads()
@@ -190,10 +224,12 @@ class VideoFile(FrameSource):
             self._first = None
         except av.FFmpegError as exc:
             self.close()
-            raise InputError(f"cannot decode {self.path}: {exc}") from exc
+            raise InputError(f"cannot decode {self.path}: {_ffmpeg_reason(exc)}: the file is"
+                             " damaged", code=ErrorCode.UNREADABLE) from exc
         if self._first is None:
             self.close()
-            raise InputError(f"{self.path} has no decodable frames")
+            raise InputError(f"{self.path} has no decodable frames: the file is damaged or"
+                             " cut off", code=ErrorCode.UNREADABLE)
         self.info = self._make_info()
 
     def _decode(self) -> Iterator[av.VideoFrame]:
@@ -259,10 +295,17 @@ class VideoFile(FrameSource):
                 index += 1
         except av.FFmpegError as exc:
             # A truncated or damaged tail: keep what decoded, say where it stopped.
-            logger.warning("decoding stopped at frame %d of %s: %s", index, self.path, exc)
+            self.decode_error = _ffmpeg_reason(exc)
+            logger.info("decoding stopped at frame %d of %s: %s", index, self.path, exc)
+
+    def abandon(self) -> None:
+        """Give up on this file without closing it: a decoder that stopped answering may
+        still be inside it on another thread, and closing under it could crash."""
+        self._abandoned = True
 
     def close(self) -> None:
-        self._container.close()
+        if not self._abandoned:
+            self._container.close()
 
 
 class Camera(FrameSource):
@@ -333,7 +376,7 @@ class VideoWriter:
         if width % 2 or height % 2:
             raise ValueError(f"H.264 needs even frame sizes, got {width}x{height}")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        require_folder(self.path)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".mp4",
                                    dir=self.path.parent)
         os.close(fd)

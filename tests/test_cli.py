@@ -37,10 +37,11 @@ def test_python_dash_m_works() -> None:
     assert done.returncode == 0 and done.stdout.strip() == f"formcheck {__version__}"
 
 
-def test_missing_video_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_video_is_bad_input_in_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["pose", str(tmp_path / "none.mp4"), "-o", "x.npz"])
-    assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert result.exit_code == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no such file" in lines[0]
 
 
 def test_pose_needs_an_output(tmp_path: Path) -> None:

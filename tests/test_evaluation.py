@@ -91,11 +91,43 @@ def test_bad_labels_file_is_an_input_error(tmp_path: Path) -> None:
         evaluate(path, lambda p, e: _report(p, "sldl", []))
 
 
-def test_missing_clip_is_an_input_error(tmp_path: Path) -> None:
+def test_a_missing_or_unreadable_clip_is_scored_as_an_error_and_the_rest_go_on(
+        tmp_path: Path) -> None:
     path = tmp_path / "labels.json"
-    path.write_text(json.dumps({"clips": [{"file": "gone.mp4", "exercise": "sldl"}]}))
-    with pytest.raises(InputError, match=r"gone\.mp4 not found"):
-        evaluate(path, lambda p, e: _report(p, "sldl", []))
+    (tmp_path / "bad.mp4").write_bytes(b"x")
+    (tmp_path / "ok.mp4").write_bytes(b"x")
+    path.write_text(json.dumps({"clips": [
+        {"file": "gone.mp4", "exercise": "sldl", "total_reps": 2, "good_reps": 2},
+        {"file": "bad.mp4", "exercise": "other"},
+        {"file": "ok.mp4", "exercise": "sldl", "total_reps": 0, "good_reps": 0}]}))
+
+    def analyse(p: Path, exercise: str) -> Report:
+        if p.name == "bad.mp4":
+            raise InputError("bad.mp4 is not a video")
+        return _report(p, "sldl", [])
+
+    evaluation = evaluate(path, analyse)
+    gone, bad, ok = evaluation.clips
+    assert gone.status == bad.status == "error" and ok.status == "graded"
+    assert "gone.mp4 not found" in (gone.error or "") and gone.verdict.startswith("Not analysed")
+    assert bad.error == "bad.mp4 is not a video"
+    assert gone.exercise_ok is False and gone.reps_exact is False and gone.good_exact is False
+    assert bad.exercise_ok is True  # nothing recognised in a clip labelled other
+    summary = evaluation.summary()
+    assert summary["clip_errors"] == 2 and summary["clips"] == 3
+    assert json.loads(json.dumps(evaluation.to_dict()))["clips"][0]["error"]
+
+
+def test_a_missing_model_stops_the_evaluation(tmp_path: Path) -> None:
+    from formcheck.errors import ModelError
+
+    path = _labels(tmp_path, [{"file": "a.mp4", "exercise": "sldl"}])
+
+    def analyse(p: Path, exercise: str) -> Report:
+        raise ModelError("pose model missing")
+
+    with pytest.raises(ModelError):
+        evaluate(path, analyse)
 
 
 def test_good_reps_are_scored_as_the_view_shows_them(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_frames_are_streamed_in_bounded_memory(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="video not found"):
+    with pytest.raises(InputError, match="no such file"):
         VideoFile(tmp_path / "nope.mp4")
 
 

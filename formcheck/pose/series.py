@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.errors import InputError
+from formcheck.errors import ErrorCode, InputError
 from formcheck.fileio import atomic_path, write_text_atomic
 from formcheck.pose.landmarks import NAMES, NUM_LANDMARKS
 from formcheck.video import VideoInfo
@@ -212,8 +212,12 @@ class PoseRecording:
                                    height=video.height)
                 raw = PoseSeries(**{k: data[f"raw_{k}"] for k in keys}, width=video.width,
                                  height=video.height)
-        except (OSError, KeyError, ValueError) as exc:
-            raise InputError(f"cannot read pose file {path}: {exc}") from exc
+        except (OSError, KeyError, ValueError, EOFError, TypeError) as exc:
+            # EOFError: an empty file; ValueError: not an .npz at all (numpy then speaks
+            # of pickles, which would only confuse).
+            raise InputError(f"cannot read {path} as a pose recording saved by `formcheck"
+                             " pose -o x.npz`: it is empty, damaged or something else",
+                             code=ErrorCode.NOT_A_VIDEO) from exc
         return cls(video, raw, clean, header.get("model", ""), header.get("meta", {}))
 
     def to_json_dict(self) -> dict[str, Any]:

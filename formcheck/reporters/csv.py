@@ -22,11 +22,12 @@ from formcheck.report import Report
 CLIP_COLUMNS = (
     "path", "status", "reason", "exercise", "variant", "view", "total_reps", "good_reps",
     "first_bad_rep", "sets", "detection_rate", "verdict", "duration_s", "source_sha256",
+    "warning_codes",
 )
 REP_COLUMNS = (
     "path", "status", "reason", "exercise", "view", "rep", "set", "start_s", "peak_s", "end_s",
     "good", "after_stop", "ended_by_clip", "fault_codes", "first_fault_message",
-    "uncertain_codes",
+    "uncertain_codes", "warning_codes",
 )
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -71,7 +72,13 @@ def _clip_row(report: Report) -> Row:
         _text(report.verdict),
         _number(report.video.duration_s),
         _text(report.provenance.source_sha256),
+        _text(_codes(w.code for w in report.warnings)),
     ]
+
+
+def _codes(codes: Iterable[str]) -> str:
+    """Codes joined by ``;``, each once, in order."""
+    return ";".join(dict.fromkeys(codes))
 
 
 def _rep_rows(report: Report) -> Iterator[Row]:
@@ -102,6 +109,7 @@ def _rep_rows(report: Report) -> Iterator[Row]:
             _text(";".join(f.code for f in graded.faults)),
             _text(graded.faults[0].message if graded.faults else None),
             _text(";".join(u.code for u in graded.uncertain)),
+            _text(_codes(w.code for w in report.warnings if index in w.reps)),
         ]
 
 

@@ -19,6 +19,7 @@ def print_report(report: Report, console: Console) -> None:
     console.print(f"[bold]{escape(report.video.path)}[/]", highlight=False)
     if not report.graded:
         console.print(f"[yellow]Not graded:[/] {escape(report.reason or '')}", highlight=False)
+        print_warnings(report, console)
         return
     variant = f" ({report.variant.replace('_', '-')})" if report.variant else ""
     console.print(f"{report.exercise_title}{variant}, filmed from the {report.view}",
@@ -51,6 +52,18 @@ def print_report(report: Report, console: Console) -> None:
         console.print(f"[dim]Next time: {line}[/]", highlight=False)
     if report.prescription:
         console.print(report.prescription, highlight=False)
+    print_warnings(report, console)
+
+
+def print_warnings(report: Report, console: Console) -> None:
+    """One line per warning, with the reps it touches."""
+    for warning in report.warnings:
+        reps = ""
+        if warning.reps:
+            label = "rep" if len(warning.reps) == 1 else "reps"
+            reps = f" ({label} {', '.join(str(r) for r in warning.reps)})"
+        console.print(f"[bold yellow]Warning:[/] {escape(warning.message)}{reps}",
+                      highlight=False)
 
 
 def print_evaluation(evaluation: Evaluation, console: Console) -> None:
@@ -60,6 +73,8 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
         clips.add_column(column)
     for c in evaluation.clips:
         mark = " [red]x[/]" if c.exercise_ok is False else ""
+        if c.error is not None:
+            mark += " [red](error)[/]"
         reps_mark = "" if c.reps_exact in (None, True) else " [red]x[/]"
         good_mark = "" if c.good_exact in (None, True) else " [red]x[/]"
         clips.add_row(c.file, c.label_exercise, c.predicted_exercise + mark,
@@ -106,6 +121,10 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
                              f"{_fmt(counts.f1)} ({counts.tp}/{counts.fp}/{counts.fn})")
             by_view.add_row(code, *cells)
         console.print(by_view)
+
+    for c in evaluation.clips:
+        if c.error is not None:
+            console.print(f"[red]Not analysed:[/] {escape(c.error)}", highlight=False)
 
 
 def _rate(value: object) -> str:

@@ -175,6 +175,7 @@ def test_the_file_is_written_atomically(tmp_path: Path, hinge: Report, bridge: R
                                         ungradable: Report,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "out" / "reports.csv"
+    target.parent.mkdir()  # formcheck never creates an output folder
     write_reports_csv([hinge, bridge, ungradable], target)
     assert target.read_bytes() == reports_csv_text([hinge, bridge, ungradable]).encode()
     assert os.listdir(target.parent) == ["reports.csv"]  # no temporary file left

@@ -46,6 +46,20 @@ def test_page_is_self_contained_and_escapes_untrusted_text(tmp_path: Path) -> No
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+def test_warnings_have_their_section_escaped() -> None:
+    from formcheck.report import ReportWarning
+
+    report, trace = _synthetic()
+    assert 'id="warnings"' not in render_html(report, trace)
+    warned = replace(report, warnings=(
+        ReportWarning("cut", "a cut at 4.2 s <b>edited</b>", 4.2, (2,)),
+        ReportWarning("poorly_lit", "the clip is dark", None, ())))
+    page = render_html(warned, trace)
+    assert 'id="warnings"' in page and 'data-code="cut"' in page
+    assert "a cut at 4.2 s &lt;b&gt;edited&lt;/b&gt;" in page and "(rep 2)" in page
+    assert "the clip is dark" in page
+
+
 def test_plot_covers_the_reps_before_recognition() -> None:
     report, trace = _synthetic()
     signal = trace.signal
