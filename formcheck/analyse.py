@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
+from formcheck.chunks import ChunkingFailed, analyse_in_chunks, decoded_span, stitched
 from formcheck.errors import InputError
-from formcheck.pipeline import ProgressCallback, estimated_poses, recorded_poses
+from formcheck.pipeline import (
+    ProgressCallback,
+    estimated_poses,
+    model_frames,
+    prefetched,
+    recorded_poses,
+)
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.pose.model import DEFAULT_MODEL, sha256_of
 from formcheck.pose.series import PoseRecording, PoseSample
 from formcheck.report import Provenance, Report
 from formcheck.session import Event, FrameState, Session, SessionSettings
+from formcheck.speed import FrameSelector, SpeedSettings
 from formcheck.video import Frame, FrameSource, VideoFile
 
 logger = logging.getLogger(__name__)
@@ -31,24 +40,44 @@ FrameCallback = Callable[[FrameState, list[Event], Frame | None], None]
 RECORDING_SUFFIX = ".npz"
 
 
-def run_session(session: Session, poses: Iterable[tuple[PoseSample, Frame | None]],
-                on_frame: FrameCallback | None = None) -> Report:
+def run_session(session: Session, poses: Iterable[tuple[PoseSample | None, Frame | None]],
+                on_frame: FrameCallback | None = None, *,
+                decoded: FrameSelector | None = None) -> Report:
     """Feed every pose through ``session`` and return its report.
 
     Args:
         session: A fresh session.
-        poses: ``(pose, frame)`` pairs in time order; the frame may be None.
+        poses: ``(pose, frame)`` pairs in time order; the frame may be None. A None pose
+            is a frame decoded to be shown but not analysed (between the frames the
+            analysis rate picks): ``on_frame`` is told it with the state so far.
         on_frame: Told each frame's state, events and frame; the events of the end of
             the stream (a rep cut off by it) come in one more call, without a frame.
+        decoded: The selector that picked the analysed frames: the report then
+            describes every frame decoded (its count and rate), not only those analysed.
     """
     for sample, frame in poses:
+        if sample is None:
+            if on_frame is not None and frame is not None:
+                on_frame(replace(session.state, t_s=frame.t_s), [], frame)
+            continue
         events = session.feed(sample)
         if on_frame is not None:
             on_frame(session.state, events, frame)
     final = session.end()
     if on_frame is not None and final:
         on_frame(session.state, final, None)
-    return session.finish()
+    return with_decoded_frames(session.finish(), decoded)
+
+
+def with_decoded_frames(report: Report, decoded: FrameSelector | None) -> Report:
+    """``report`` describing every frame ``decoded`` saw (count, rate, duration), when the
+    analysis rate left some out of the session."""
+    if decoded is None or decoded.first_t_s is None or decoded.last_t_s is None:
+        return report
+    if report.video.frame_count == decoded.decoded:
+        return report
+    return replace(report, video=report.video.decoded(decoded.decoded, decoded.first_t_s,
+                                                      decoded.last_t_s))
 
 
 def analyse_recording(recording: PoseRecording, exercise: str = "auto", *,
@@ -67,32 +96,77 @@ def analyse_recording(recording: PoseRecording, exercise: str = "auto", *,
 def analyse_source(source: FrameSource, exercise: str = "auto", *,
                    model: str = DEFAULT_MODEL, source_sha256: str | None = None,
                    on_progress: ProgressCallback | None = None,
-                   on_frame: FrameCallback | None = None) -> Report:
+                   on_frame: FrameCallback | None = None,
+                   speed: SpeedSettings | None = None) -> Report:
     """Run the pose model over a frame source (a file or a camera), frame by frame, and
-    grade it; the source is read until it stops delivering frames."""
+    grade it; the source is read until it stops delivering frames.
+
+    Frames are decoded on a reader thread while the model works on the previous one, and
+    picked at ``speed``'s analysis rate. A file long enough, when ``on_frame`` does not
+    need the pictures, is analysed in parallel chunks (:mod:`formcheck.chunks`).
+    """
+    speed = speed or SpeedSettings()
+    selector = FrameSelector(speed.effective_fps(source.info.fps))
+    if (on_frame is None and isinstance(source, VideoFile) and speed.process_count > 1
+            and source.info.duration_s >= speed.min_parallel_s):
+        try:
+            return _analyse_in_chunks(source, exercise, model=model,
+                                      source_sha256=source_sha256, on_progress=on_progress,
+                                      speed=speed, fps=selector.fps)
+        except ChunkingFailed as exc:
+            logger.warning("analysing %s in one process: %s", source.info.path, exc)
+            with VideoFile(source.info.path) as again:
+                return analyse_source(again, exercise, model=model,
+                                      source_sha256=source_sha256, on_progress=on_progress,
+                                      speed=replace(speed, workers=1))
     with PoseEstimator(model) as estimator:
         provenance = Provenance(model=estimator.model_name, model_sha256=estimator.model_sha256,
                                 source_sha256=source_sha256)
         session = Session(source.info, SessionSettings(exercise=exercise),
                           provenance=provenance)
-        poses = estimated_poses(source.frames(), estimator, duration_s=source.info.duration_s,
-                                on_progress=on_progress)
-        return run_session(session, poses, on_frame)
+        frames = prefetched(model_frames(source, selector, speed, pictures=on_frame is not None),
+                            speed)
+        try:
+            poses = estimated_poses(frames, estimator, duration_s=source.info.duration_s,
+                                    on_progress=on_progress)
+            return run_session(session, poses, on_frame, decoded=selector)
+        finally:
+            frames.close()  # stops the reader thread if the session ended early
+
+
+def _analyse_in_chunks(source: VideoFile, exercise: str, *, model: str,
+                       source_sha256: str | None, on_progress: ProgressCallback | None,
+                       speed: SpeedSettings, fps: float | None) -> Report:
+    """The model over parallel chunks, their poses through one session."""
+    info = source.info
+    chunks = analyse_in_chunks(info.path, duration_s=info.duration_s,
+                               processes=speed.process_count, model=model, analysis_fps=fps,
+                               max_side_px=speed.max_side_px, on_progress=on_progress)
+    provenance = Provenance(model=chunks[0].model_name, model_sha256=chunks[0].model_sha256,
+                            source_sha256=source_sha256)
+    session = Session(info, SessionSettings(exercise=exercise), provenance=provenance)
+    report = run_session(session, ((sample, None) for sample in stitched(chunks)),
+                         decoded=decoded_span(chunks))
+    if on_progress is not None:
+        on_progress(1.0)
+    return report
 
 
 def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,
                   on_progress: ProgressCallback | None = None,
-                  on_frame: FrameCallback | None = None) -> Report:
+                  on_frame: FrameCallback | None = None,
+                  speed: SpeedSettings | None = None) -> Report:
     """Run the pose model over a video file, frame by frame, and grade it."""
     path = Path(path)
     with VideoFile(path) as video:
         return analyse_source(video, exercise, model=model, source_sha256=sha256_of(path),
-                              on_progress=on_progress, on_frame=on_frame)
+                              on_progress=on_progress, on_frame=on_frame, speed=speed)
 
 
 def analyse_file(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,
                  on_progress: ProgressCallback | None = None,
-                 on_frame: FrameCallback | None = None) -> Report:
+                 on_frame: FrameCallback | None = None,
+                 speed: SpeedSettings | None = None) -> Report:
     """Grade a video file, or a pose recording saved by ``formcheck pose -o x.npz``."""
     path = Path(path)
     if path.suffix.lower() == RECORDING_SUFFIX:
@@ -101,7 +175,7 @@ def analyse_file(path: str | Path, exercise: str = "auto", *, model: str = DEFAU
         raise InputError(f"{path}: a JSON pose file holds only the cleaned series; re-grade"
                          " from a .npz recording (formcheck pose VIDEO -o poses.npz)")
     return analyse_video(path, exercise, model=model, on_progress=on_progress,
-                         on_frame=on_frame)
+                         on_frame=on_frame, speed=speed)
 
 
 def _looks_like_pose_json(path: Path) -> bool:
