@@ -84,6 +84,15 @@ class SpeedSettings:
         return None if self.analysis_fps >= _SKIP_BELOW * source_fps else self.analysis_fps
 
 
+def speed_settings(analysis_fps: float | None = None, workers: int | None = None
+                   ) -> SpeedSettings:
+    """Settings from command-line options: ``analysis_fps`` None for the default, 0 for
+    every frame; ``workers`` None for one process per core."""
+    if analysis_fps is None:
+        return SpeedSettings(workers=workers)
+    return SpeedSettings(analysis_fps=analysis_fps or None, workers=workers)
+
+
 #: Every frame analysed, one process: what the model-alone comparison is measured with.
 EVERY_FRAME = SpeedSettings(analysis_fps=None, workers=1)
 
