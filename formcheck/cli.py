@@ -60,7 +60,7 @@ AnalysisFps = Annotated[float | None, typer.Option(
          " 0: every frame). Slow exercises need no more; the rest are only decoded.")]
 Workers = Annotated[int | None, typer.Option(
     "--workers", min=1,
-    help="Processes for one clip (default: one per core; 1: this process only). Clips of"
+    help="Processes for one clip (default: one per idle core; 1: this process only). Clips of"
          f" {DEFAULT_MIN_PARALLEL_S:g} s or more are cut into overlapping chunks.")]
 #: ``auto`` and every registered exercise.
 ExerciseChoice = StrEnum(  # type: ignore[misc]

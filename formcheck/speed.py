@@ -50,7 +50,8 @@ class SpeedSettings:
             above the clip's) analyses every frame. The frames in between are decoded
             (their timestamps are counted) but not converted or analysed.
         workers: Processes one clip may use: 1 analyses on this process alone; None
-            uses one per core. A batch, which already runs one clip per core, sets 1.
+            uses the cores not busy with other work (:func:`idle_cores`). A batch, which
+            already runs one clip per core, sets 1.
         min_parallel_s: Clips shorter than this are analysed in one process, seconds.
         max_side_px: Frames with a longer side are scaled down before the model, pixels;
             landmarks stay in the original frame's pixels.
@@ -72,10 +73,10 @@ class SpeedSettings:
 
     @property
     def process_count(self) -> int:
-        """Processes one clip may use (``workers``, or the cores available)."""
+        """Processes one clip may use: ``workers``, or the cores not already busy."""
         if self.workers is not None:
             return self.workers
-        return available_cores()
+        return idle_cores()
 
     def effective_fps(self, source_fps: float) -> float | None:
         """The analysis rate for a source of ``source_fps`` (None: every frame)."""
@@ -103,6 +104,20 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def idle_cores() -> int:
+    """Cores available to this process less the load already on the machine (the
+    one-minute load average, rounded), at least 1: on a machine busy with other work, a
+    second process for one clip only competes with them and with this one (measured on
+    the shared 2-core test machine: with a load of 7, two processes took 1.26 times as
+    long as one)."""
+    cores = available_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return cores
+    return max(1, min(cores, cores - round(busy)))
 
 
 def grid_index(t_s: float, fps: float) -> int:
