@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,13 +183,14 @@ def worker_main() -> None:
     limit_threads(1)
     job = ChunkJob(**json.loads(sys.stdin.read()))
     chunk = analyse_chunk(job)
-    arrays = {f"poses_{k}": v for k, v in chunk.poses.arrays().items()}
+    arrays: dict[str, Any] = {f"poses_{k}": v for k, v in chunk.poses.arrays().items()}
     meta = {k: getattr(chunk, k) for k in ("start_s", "end_s", "decoded", "first_t_s",
                                            "last_t_s", "model_name", "model_sha256")}
     meta.update(width=chunk.poses.width, height=chunk.poses.height)
     meta["end_s"] = None if math.isinf(chunk.end_s) else chunk.end_s
+    arrays["meta"] = np.array(json.dumps(meta))
     with open(sys.argv[1], "wb") as fh:
-        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+        np.savez(fh, **arrays)
 
 
 def _read_chunk(path: Path) -> ChunkPoses:

@@ -6,7 +6,7 @@ for a :class:`formcheck.session.Session` (which cleans them) or for a recording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +46,7 @@ def model_frames(source: FrameSource, selector: FrameSelector, speed: SpeedSetti
             yield frame if analysed else replace(frame, analysed=False)
 
 
-def prefetched(frames: Iterator[Frame], speed: SpeedSettings) -> Iterator[Frame]:
+def prefetched(frames: Iterator[Frame], speed: SpeedSettings) -> Generator[Frame]:
     """``frames`` decoded on a reader thread, ``speed.prefetch`` ahead (0: inline); the
     thread stops when the caller stops iterating (or closes this generator)."""
     if speed.prefetch <= 0:
