@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -165,13 +166,20 @@ def looped(source: Path, target: Path, duration_s: float) -> float:
     return loops * period
 
 
-def run_timed(args: list[str]) -> tuple[float, str]:
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_timed(args: list[str]) -> tuple[float, float, str]:
+    """Wall seconds and CPU seconds (its own and its children's) of a process; its stdout."""
+    cpu = children_cpu_s()
     start = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=env(), check=False)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 4):
         raise SystemExit(f"{args[:3]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, children_cpu_s() - cpu, done.stdout
 
 
 def grades(report: dict | object) -> tuple:
@@ -202,25 +210,28 @@ def plain_loop_grades(npz: Path, clip: Path) -> tuple:
     return grades(report)
 
 
-def one_core(clip: Path, frames_rgb: list, times: list[float]) -> tuple[float, float]:
-    """Pinned to one CPU: analyse_file (every frame, one process) and the model alone."""
+def one_core(clip: Path, frames_rgb: list, times: list[float]
+             ) -> tuple[float, float, float, float]:
+    """Pinned to one CPU: analyse_file (every frame, one process) and the model alone;
+    wall and CPU seconds of each."""
     from formcheck.analyse import analyse_file
     from formcheck.speed import EVERY_FRAME
 
     cpus = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {max(cpus)})
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         analyse_file(clip, speed=EVERY_FRAME)
-        analyse_s = time.perf_counter() - start
-        model_s = model_alone(frames_rgb, times)[0]
+        analyse_s, analyse_cpu = time.perf_counter() - start, time.process_time() - cpu
+        model_s, model_cpu, _ = model_alone(frames_rgb, times)
     finally:
         os.sched_setaffinity(0, cpus)
-    return analyse_s, model_s
+    return analyse_s, analyse_cpu, model_s, model_cpu
 
 
-def model_alone(frames_rgb: list, times: list[float]) -> tuple[float, list]:
-    """Seconds of ``detect_for_video`` alone over pre-decoded RGB frames; the results."""
+def model_alone(frames_rgb: list, times: list[float]) -> tuple[float, float, list]:
+    """Wall and CPU seconds of ``detect_for_video`` alone over pre-decoded RGB frames
+    (``mp.Image`` made beforehand too); the results."""
     import mediapipe as mp
     from mediapipe.tasks.python import vision
     from mediapipe.tasks.python.core.base_options import BaseOptions
@@ -231,12 +242,11 @@ def model_alone(frames_rgb: list, times: list[float]) -> tuple[float, list]:
     results = []
     with vision.PoseLandmarker.create_from_options(options) as landmarker:
         images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=f) for f in frames_rgb]
-        elapsed = 0.0
+        start, cpu = time.perf_counter(), time.process_time()
         for t_s, image in zip(times, images, strict=True):
-            start = time.perf_counter()
             results.append(landmarker.detect_for_video(image, round(t_s * 1000)))
-            elapsed += time.perf_counter() - start
-    return elapsed, results
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return elapsed, cpu, results
 
 
 def stages(clip: Path) -> tuple[dict[str, float], list, list[float]]:
@@ -259,7 +269,7 @@ def stages(clip: Path) -> tuple[dict[str, float], list, list[float]]:
         rgb = [_to_rgb(f, None) for f in av_frames]
         timings["colour conversion"] = time.perf_counter() - start
     del av_frames
-    timings["pose model"], results = model_alone(rgb, times)
+    timings["pose model"], _, results = model_alone(rgb, times)
     with VideoFile(clip) as video:
         info = video.info
     import numpy as np
@@ -289,6 +299,11 @@ def stages(clip: Path) -> tuple[dict[str, float], list, list[float]]:
     return timings, rgb, times
 
 
+def record(runs: dict[str, list[float]], name: str, wall_s: float, cpu_s: float) -> None:
+    runs.setdefault(f"{name} (wall)", []).append(wall_s)
+    runs.setdefault(f"{name} (CPU)", []).append(cpu_s)
+
+
 def speed(clip: Path, rounds: int) -> None:
     from formcheck.speed import FrameSelector
     from formcheck.video import VideoFile
@@ -308,40 +323,42 @@ def speed(clip: Path, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / "plain.npz"
         for round_ in range(rounds):
-            elapsed, out = run_timed([sys.executable, "-c", PLAIN_LOOP, str(clip), str(MODEL),
-                                      str(npz)])
-            runs.setdefault("plain loop (process)", []).append(elapsed)
+            elapsed, cpu, out = run_timed([sys.executable, "-c", PLAIN_LOOP, str(clip),
+                                           str(MODEL), str(npz)])
+            record(runs, "plain loop", elapsed, cpu)
             results["plain loop"] = plain_loop_grades(npz, clip)
-            elapsed, out = run_timed(formcheck)
-            runs.setdefault("analyse, default (process)", []).append(elapsed)
+            elapsed, cpu, out = run_timed(formcheck)
+            record(runs, "analyse, default", elapsed, cpu)
             results["analyse, default"] = grades(json.loads(out))
-            elapsed, out = run_timed([*formcheck, "--analysis-fps", "0", "--workers", "1"])
-            runs.setdefault("analyse, every frame, 1 process (process)", []).append(elapsed)
+            elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "0", "--workers", "1"])
+            record(runs, "analyse, every frame, 1 process", elapsed, cpu)
             results["analyse, every frame, 1 process"] = grades(json.loads(out))
             timings, rgb, times = stages(clip)
             for name, seconds in timings.items():
-                runs.setdefault(f"stage: {name}", []).append(seconds)
-            analyse_s, model_s = one_core(clip, rgb, times)
+                runs.setdefault(f"stage: {name} (wall)", []).append(seconds)
+            analyse_s, analyse_cpu, model_s, model_cpu = one_core(clip, rgb, times)
             del rgb
-            runs.setdefault("one core: analyse, every frame", []).append(analyse_s)
-            runs.setdefault("one core: model alone", []).append(model_s)
+            record(runs, "one core: analyse, every frame", analyse_s, analyse_cpu)
+            record(runs, "one core: model alone", model_s, model_cpu)
             print(f"  round {round_ + 1}/{rounds} done; {load()}", flush=True)
-    print(f"\n{'measure':45} {'median s':>9} {'min s':>7} {'frames/s':>9} {'x real time':>12}")
+    print(f"\n{'measure':48} {'median s':>9} {'min s':>7} {'frames/s':>9} {'x real time':>12}")
     for name, values in runs.items():
         median = statistics.median(values)
-        print(f"{name:45} {median:9.2f} {min(values):7.2f} {frames / median:9.1f}"
+        print(f"{name:48} {median:9.2f} {min(values):7.2f} {frames / median:9.1f}"
               f" {duration / median:12.2f}")
-    print("\nratios (per round, then the median):")
+    print("\nratios (per round, then the median); wall time varies with the machine's load,"
+          " CPU time much less:")
 
     def ratio(label: str, num: str, den: str) -> None:
-        per_round = [a / b for a, b in zip(runs[num], runs[den], strict=True)]
-        shown = ", ".join(f"{r:.2f}" for r in per_round)
-        print(f"  {label}: {shown} -> {statistics.median(per_round):.2f}")
+        for kind in ("wall", "CPU"):
+            per_round = [a / b for a, b in zip(runs[f"{num} ({kind})"], runs[f"{den} ({kind})"],
+                                               strict=True)]
+            shown = ", ".join(f"{r:.2f}" for r in per_round)
+            print(f"  {label}, {kind}: {shown} -> {statistics.median(per_round):.2f}")
 
-    ratio("throughput of analyse (default) / plain loop", "plain loop (process)",
-          "analyse, default (process)")
-    ratio("throughput of analyse (every frame, 1 process) / plain loop",
-          "plain loop (process)", "analyse, every frame, 1 process (process)")
+    ratio("throughput of analyse (default) / plain loop", "plain loop", "analyse, default")
+    ratio("throughput of analyse (every frame, 1 process) / plain loop", "plain loop",
+          "analyse, every frame, 1 process")
     ratio("one core: analyse every frame / model alone (target <= 1.15)",
           "one core: analyse, every frame", "one core: model alone")
     print("\ngrades (exercise, reps, good reps, first bad rep, faults per rep):")
@@ -361,7 +378,7 @@ def memory() -> None:
         peaks = {}
         for name, clip, seconds in (("30 s", short, short_s), ("10 min", long, long_s)):
             start = time.perf_counter()
-            _, out = run_timed([sys.executable, "-c", PEAK_RSS, str(clip)])
+            _, _, out = run_timed([sys.executable, "-c", PEAK_RSS, str(clip)])
             data = json.loads(out.strip().splitlines()[-1])
             peaks[name] = data["self_kib"] / 1024
             print(f"  {name:6} ({seconds:5.0f} s of video, {data['reps']:3d} reps):"
