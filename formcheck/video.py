@@ -242,7 +242,8 @@ class VideoFile(FrameSource):
 
     def seek(self, t_s: float) -> None:
         """Start :meth:`frames` at the keyframe at or before ``t_s`` seconds (frames are
-        then decoded forward from it; their times say where they are)."""
+        then decoded forward from it; their times say where they are, their indexes count
+        from it)."""
         stream = self._stream
         if stream.time_base is None:
             raise InputError(f"{self.path}: cannot seek in a stream without a time base")
