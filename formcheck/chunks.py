@@ -42,12 +42,12 @@ from formcheck.video import DECODER_THREADS_ENV, VideoFile
 logger = logging.getLogger(__name__)
 
 #: Seconds of frames each chunk analyses before its range and drops (heuristic: the
-#: tracker settles within a few frames; 1 s leaves landmarks within a pixel or two of a
-#: sequential run's on the sample clips).
+#: tracker settles within a few frames; with 1 s, on a sample clip, the landmarks after
+#: the cut are within 2 px (median) of a sequential run's: tests/test_chunks.py).
 DEFAULT_WARMUP_S = 1.0
-#: What starting a worker (interpreter, imports, loading the model) costs, in seconds
-#: of the slowest process's work: the first chunk, analysed here, is made that much
-#: longer (heuristic: about 1.5 s measured on the 2-core test machine).
+#: What starting a worker (interpreter, imports, loading the model) costs, seconds: the
+#: first chunk, analysed here, is made longer by the video this time would analyse
+#: (heuristic: importing OpenCV and MediaPipe alone took 1.5 s on the test machine).
 DEFAULT_STARTUP_S = 1.5
 
 #: Called with the fraction of this process's own chunk done, 0.0-1.0.
