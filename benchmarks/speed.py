@@ -13,7 +13,7 @@ average is printed before and after. Per round:
   model file, nothing else), as a fresh process, start to end (imports and model load
   included, as for ``formcheck analyse``).
 - **analyse (default)**: ``formcheck analyse CLIP --json`` with the default settings, as a
-  fresh process, start to end.
+  fresh process, start to end; and the same with ``--analysis-fps 15``.
 - **analyse (every frame, one process)**: ``--analysis-fps 0 --workers 1``, the same.
 - **one core**: in this process, pinned to one CPU: ``analyse_file`` with every frame
   and one process (model load, decoding, the session and the report included) against
@@ -330,6 +330,9 @@ def speed(clip: Path, rounds: int) -> None:
             elapsed, cpu, out = run_timed(formcheck)
             record(runs, "analyse, default", elapsed, cpu)
             results["analyse, default"] = grades(json.loads(out))
+            elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "15"])
+            record(runs, "analyse, 15 frames a second", elapsed, cpu)
+            results["analyse, 15 frames a second"] = grades(json.loads(out))
             elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "0", "--workers", "1"])
             record(runs, "analyse, every frame, 1 process", elapsed, cpu)
             results["analyse, every frame, 1 process"] = grades(json.loads(out))
@@ -357,6 +360,8 @@ def speed(clip: Path, rounds: int) -> None:
             print(f"  {label}, {kind}: {shown} -> {statistics.median(per_round):.2f}")
 
     ratio("throughput of analyse (default) / plain loop", "plain loop", "analyse, default")
+    ratio("throughput of analyse (15 frames a second) / plain loop", "plain loop",
+          "analyse, 15 frames a second")
     ratio("throughput of analyse (every frame, 1 process) / plain loop", "plain loop",
           "analyse, every frame, 1 process")
     ratio("one core: analyse every frame / model alone (target <= 1.15)",
