@@ -267,6 +267,7 @@ def grade_clip(job: ClipJob) -> ClipResult:
     started = time.monotonic()
     _test_hook(job.path)
     from formcheck.outputs import Outputs, analyse_to
+    from formcheck.speed import SpeedSettings
 
     model_sha256 = MODELS[job.model].sha256 if job.model in MODELS else None
 
@@ -279,7 +280,9 @@ def grade_clip(job: ClipJob) -> ClipResult:
     outputs = Outputs(html=None if job.html is None else Path(job.html),
                       annotated=None if job.annotated is None else Path(job.annotated))
     try:
-        report = analyse_to(Path(job.path), outputs, job.exercise, model=job.model)
+        # One process per clip: a batch already runs one clip per core.
+        report = analyse_to(Path(job.path), outputs, job.exercise, model=job.model,
+                            speed=SpeedSettings(workers=1))
     except (InputError, TooShortError) as exc:  # corrupt, truncated, too short: a result
         return result(ClipStatus.UNGRADABLE, str(exc), None)
     except FormcheckError as exc:

@@ -76,6 +76,7 @@ from formcheck.report import error_dict
 from formcheck.reporters.json import print_json
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH
 from formcheck.reporters.terminal import print_evaluation, print_report
+from formcheck.speed import DEFAULT_ANALYSIS_FPS, DEFAULT_MIN_PARALLEL_S, speed_settings
 from formcheck.store import ResultStore
 
 if _startup_sigint is not None:
@@ -93,6 +94,17 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 
 ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+
+AnalysisFps = Annotated[float | None, typer.Option(
+    "--analysis-fps", min=0.0,
+    help="Frames per second given to the pose model, e.g. 15 (default"
+         f" {DEFAULT_ANALYSIS_FPS or 'every frame'}; 0: every frame). The frames in between"
+         " are only decoded: about twice as fast on a 30 fps clip, grades may differ.")]
+Workers = Annotated[int, typer.Option(
+    "--workers", min=0,
+    help="Processes for one clip (default 1: this process only; 0: one per idle core). With"
+         f" more than one, clips of {DEFAULT_MIN_PARALLEL_S:g} s or more are cut into"
+         " overlapping chunks.")]
 #: ``auto`` and every registered exercise.
 ExerciseChoice = StrEnum(  # type: ignore[misc]
     "ExerciseChoice", {"auto": "auto", **{name: name for name in EXERCISES}})
@@ -275,6 +287,8 @@ def analyse(
     per_rep: Annotated[bool, typer.Option(
         "--per-rep", help="With --csv: one row per rep.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+    analysis_fps: AnalysisFps = None,
+    workers: Workers = 1,
 ) -> None:
     """Grade a single-leg deadlift or glute bridge clip rep by rep.
 
@@ -288,7 +302,8 @@ def analyse(
                       csv=csv, per_rep=per_rep)
     with progress_bar(f"analyse {video.name}", quiet=as_json) as on_progress:
         report = analyse_to(video, outputs, exercise.value, model=model.value,
-                            on_progress=on_progress)
+                            on_progress=on_progress,
+                            speed=speed_settings(analysis_fps, workers))
     if as_json:
         print_json(report.to_dict(), sys.stdout)
     else:
@@ -331,6 +346,7 @@ def live(
         "--snapshot", dir_okay=False, help="Save the last drawn frame here (.png or .jpg).")
     ] = None,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+    analysis_fps: AnalysisFps = None,
 ) -> None:
     """Watch a camera and count good reps as they happen; the set ends at the first bad one.
 
@@ -342,7 +358,8 @@ def live(
         readable_input(source)
     settings = LiveSettings(camera=camera, source=source, exercise=exercise.value,
                             record=record, report=report, window=window, fast=fast,
-                            sound=not quiet, snapshot=snapshot, model=model.value)
+                            sound=not quiet, snapshot=snapshot, model=model.value,
+                            analysis_fps=speed_settings(analysis_fps).analysis_fps)
     result = run_live(settings)
     print_report(result.report, _stdout_console())
     if result.failure is not None:
@@ -373,18 +390,23 @@ def eval_(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
+    analysis_fps: AnalysisFps = None,
+    workers: Workers = 1,
 ) -> None:
     """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults.
 
     A clip that is missing or cannot be read is scored as an error and the rest go on.
     """
     readable_input(labels, "labels")
+    speed = speed_settings(analysis_fps, workers)
+
     def on_clip(score: object) -> None:
         if not as_json and stderr.is_terminal:
             stderr.print(f"[dim]{getattr(score, 'file', '')}: done[/]", highlight=False)
 
     evaluation = evaluate(
-        labels, lambda path, exercise: analyse_file(path, exercise, model=model.value), on_clip)
+        labels, lambda path, exercise: analyse_file(path, exercise, model=model.value,
+                                                    speed=speed), on_clip)
     if as_json:
         print_json(evaluation.to_dict(), sys.stdout)
     else:

@@ -21,6 +21,7 @@ from formcheck.reporters.json import write_json
 from formcheck.reporters.overlay import Overlay
 from formcheck.reporters.trace import SessionTrace
 from formcheck.session import Event, FrameState
+from formcheck.speed import SpeedSettings
 from formcheck.video import Frame, VideoFile
 
 
@@ -63,8 +64,10 @@ class Outputs:
 
 def analyse_to(source: Path, outputs: Outputs, exercise: str = "auto", *,
                model: str = DEFAULT_MODEL,
-               on_progress: ProgressCallback | None = None) -> Report:
-    """Analyse ``source`` once and write every requested output."""
+               on_progress: ProgressCallback | None = None,
+               speed: SpeedSettings | None = None) -> Report:
+    """Analyse ``source`` once and write every requested output (``speed``: see
+    :mod:`formcheck.speed`)."""
     outputs.check(source)
     trace = SessionTrace() if outputs.html is not None else None
     with ExitStack() as stack:
@@ -82,7 +85,7 @@ def analyse_to(source: Path, outputs: Outputs, exercise: str = "auto", *,
 
         callback: FrameCallback | None = on_frame if (trace or annotated) else None
         report = analyse_file(source, exercise, model=model, on_progress=on_progress,
-                              on_frame=callback)
+                              on_frame=callback, speed=speed)
     if outputs.json is not None:
         write_json(report.to_dict(), outputs.json)
     if outputs.csv is not None:

@@ -147,7 +147,10 @@ def test_frame_by_frame_session_equals_analyse_and_the_saved_recording(tmp_path:
     from formcheck.session import CountStopped, RepGraded, Session
 
     clip = _sample("sldl_side_knee_breaks_rep3.mp4")
-    analysed = runner.invoke(app, ["analyse", str(clip), "--json"])
+    # A recording holds every frame's pose, as the model gave it in one run: analyse
+    # gives the session the same poses with every frame, in one process.
+    analysed = runner.invoke(app, ["analyse", str(clip), "--json", "--analysis-fps", "0",
+                                   "--workers", "1"])
     assert analysed.exit_code == 0, analysed.output
     from_video = json.loads(analysed.output)
 
@@ -201,10 +204,11 @@ class _CameraLike(VideoFile):
 
 def test_any_frame_source_goes_through_the_same_session() -> None:
     from formcheck.analyse import analyse_source
+    from formcheck.speed import EVERY_FRAME
 
     clip = _sample("bridge_side_incomplete_lockout.mp4")
-    with _CameraLike(clip) as camera:
-        live = analyse_source(camera)
+    with _CameraLike(clip) as camera:  # every frame, as the recording holds
+        live = analyse_source(camera, speed=EVERY_FRAME)
     offline = analyse_recording(cached_poses(clip))
     assert live.video.path == "camera:0" and live.video.duration_s > 0
     assert live.provenance.source_sha256 is None

@@ -53,6 +53,7 @@ from formcheck.session import (
     SetupHint,
 )
 from formcheck.sound import Sounds, number_word
+from formcheck.speed import FrameSelector, SpeedSettings
 from formcheck.video import Camera, Frame, FrameSource, VideoFile, VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -260,7 +261,10 @@ class LiveRunner:
                 paused=self._paused, recorder=recorder)
             self._capture.start()
             try:
-                report = run_session(session, self._poses(), self._on_frame)
+                selector = FrameSelector(SpeedSettings(analysis_fps=settings.analysis_fps)
+                                         .effective_fps(source.info.fps))
+                report = run_session(session, self._poses(selector), self._on_frame,
+                                     decoded=selector)
             finally:
                 self._capture.stop()
                 self._handoff.close()
@@ -339,8 +343,9 @@ class LiveRunner:
 
     # ------------------------------------------------------------- the frames
 
-    def _poses(self) -> Iterator[tuple[PoseSample, Frame]]:
-        """The newest frame's pose, one at a time, until the session should end."""
+    def _poses(self, selector: FrameSelector) -> Iterator[tuple[PoseSample | None, Frame]]:
+        """The newest frame's pose, one at a time, until the session should end; None for
+        a frame the analysis rate leaves out (it is shown with the state so far)."""
         assert self._estimator is not None and self._capture is not None
         is_camera = self.settings.source is None
         timeout_s = 2.0 * self.settings.camera_timeout_s  # a camera's first frame is slow
@@ -367,7 +372,10 @@ class LiveRunner:
                 self._handle_key(self._display.poll() if self._display is not None else -1)
                 continue
             self._current = captured
-            yield self._estimator.estimate(captured.frame), captured.frame
+            if selector(captured.frame.t_s):
+                yield self._estimator.estimate(captured.frame), captured.frame
+            else:
+                yield None, captured.frame
 
     def _source_ended(self) -> None:
         assert self._capture is not None

@@ -16,6 +16,7 @@ import av
 
 from formcheck.errors import FormcheckError, UsageError
 from formcheck.pose.model import DEFAULT_MODEL
+from formcheck.speed import DEFAULT_ANALYSIS_FPS
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class LiveSettings:
             (twice this for its first frame, cameras take a moment to start).
         banner_s: How long a fault banner or a setup hint stays on screen, seconds.
         window_name: The window's title.
+        analysis_fps: Frames per second given to the pose model, as for ``formcheck
+            analyse`` (None: every frame); the frames in between are shown with the
+            analysis of the last one.
     """
 
     camera: int | None = None
@@ -81,6 +85,7 @@ class LiveSettings:
     camera_timeout_s: float = 5.0
     banner_s: float = 5.0
     window_name: str = "formcheck live"
+    analysis_fps: float | None = DEFAULT_ANALYSIS_FPS
 
     def __post_init__(self) -> None:
         if self.camera is not None and self.source is not None:

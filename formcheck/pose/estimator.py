@@ -25,7 +25,6 @@ from formcheck.video import Frame
 logger = logging.getLogger(__name__)
 
 
-
 class PoseEstimator:
     """Runs the pose model on frames, one at a time, in time order.
 
@@ -73,8 +72,10 @@ class PoseEstimator:
 
         t_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
+        # mp.Image copies the pixels once into its own buffer; a contiguous uint8 array
+        # (what the decoder gives) goes in without a conversion first.
         image = mp.Image(image_format=mp.ImageFormat.SRGB,
-                         data=np.ascontiguousarray(frame.image))
+                         data=np.ascontiguousarray(frame.image, dtype=np.uint8))
         if self._first_frame:  # MediaPipe warns on the first inference too
             self._first_frame = False
             with native_stderr_to_debug(logger):
@@ -83,16 +84,19 @@ class PoseEstimator:
             result = self._landmarker.detect_for_video(image, t_ms)
         if not result.pose_landmarks:
             return PoseSample.missing(frame.t_s)
-        height, width = frame.image.shape[:2]
+        # Normalised coordinates times the stored frame's size: a frame scaled down for
+        # the model still gives landmarks in the original frame's pixels.
+        width, height = frame.size
         normalised = result.pose_landmarks[0]
         world = result.pose_world_landmarks[0]
-        image_px = np.array([[lm.x * width, lm.y * height, lm.z * width] for lm in normalised],
-                            dtype=np.float32)
-        world_m = np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=np.float32)
-        visibility = np.array([lm.visibility or 0.0 for lm in normalised], dtype=np.float32)
-        presence = np.array([lm.presence or 0.0 for lm in normalised], dtype=np.float32)
-        if image_px.shape[0] != NUM_LANDMARKS:
-            raise ModelError(f"pose model gave {image_px.shape[0]} landmarks, expected 33")
+        if len(normalised) != NUM_LANDMARKS:
+            raise ModelError(f"pose model gave {len(normalised)} landmarks, expected 33")
+        image = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+                          for lm in normalised], dtype=np.float64)
+        image_px = (image[:, :3] * (width, height, width)).astype(np.float32)
+        world_m = np.array([(lm.x, lm.y, lm.z) for lm in world], dtype=np.float32)
+        visibility = image[:, 3].astype(np.float32)
+        presence = image[:, 4].astype(np.float32)
         return PoseSample(frame.t_s, image_px, world_m, visibility, presence, detected=True)
 
     def close(self) -> None:
