@@ -35,7 +35,9 @@ RANGES = {
     "sldl.leg_trunk_misalign": (37.0, 48.0),
     "sldl.touch_down": (0.3, 0.5),
     "sldl.partial_range": (25.0, 38.0),
-    "sldl.knee_valgus": (16.0, 22.0),
+    # Posed valgus lands up to 2 degrees under the command (a rear holdout clip asked for
+    # 16.8 measured 14.8): ask for enough to clear 10 + 5 on the measured truth.
+    "sldl.knee_valgus": (19.0, 25.0),
     "sldl.rushed": (0.6, 0.8),
     # Lying with the hips down the shoulder-hip-knee angle is already 128-136 deg on these
     # bodies, so a 135-145 deg "top" barely lifts the hips (1-3 cm): render 147-153 instead.

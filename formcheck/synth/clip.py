@@ -318,19 +318,28 @@ def render_clips(spec_paths: list[Path], out_dir: Path) -> Path:
         The path of labels.json.
 
     Raises:
-        SpecError: a spec is missing or invalid (the message names the file and field).
+        SpecError: a spec is missing or invalid (the message names the file and field;
+            nothing is rendered), or a clip's rendered truth was ambiguous (that clip is
+            left out, the others are rendered).
     """
     specs = [load_spec(Path(p)) for p in spec_paths]
     stems = [Path(p).stem for p in spec_paths]
     if len(set(stems)) != len(stems):
         duplicates = sorted({s for s in stems if stems.count(s) > 1})
-        from formcheck.synth.spec import SpecError
-
         raise SpecError(f"two specs would write the same clip: {', '.join(duplicates)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     labels_path = out_dir / "labels.json"
+    refused: list[str] = []
     for spec, stem in zip(specs, stems, strict=True):
-        result = render_clip(spec, out_dir / f"{stem}.mp4", out_dir)
+        try:
+            result = render_clip(spec, out_dir / f"{stem}.mp4", out_dir)
+        except SpecError as exc:  # an ambiguous truth: the others are still rendered
+            logger.error("%s", exc)
+            refused.append(str(exc))
+            continue
         update_labels(labels_path, [result.label])
+    if refused:
+        raise SpecError(f"{len(refused)} of {len(specs)} clip(s) not rendered: "
+                        + "; ".join(refused))
     return labels_path

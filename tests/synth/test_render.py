@@ -54,3 +54,28 @@ def test_tiny_bridge_renders_a_playable_mp4(tmp_path: Path) -> None:
 
     sheet = contact_sheet(video, tmp_path / "sheet.png", count=4)
     assert sheet.stat().st_size > 1000
+
+
+def test_a_clip_whose_truth_is_ambiguous_is_left_out_and_the_rest_rendered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from formcheck.synth import clip as clip_module
+    from formcheck.synth.spec import SpecError
+
+    real_render = clip_module.render_clip
+
+    def render(spec, video_path, labels_dir):  # type: ignore[no-untyped-def]
+        if video_path.stem == "a":
+            raise SpecError("a.mp4: the rendered truth is ambiguous")
+        return real_render(spec, video_path, labels_dir)
+
+    monkeypatch.setattr(clip_module, "render_clip", render)
+    spec = {"exercise": "bridge", "fps": 24, "resolution": [640, 480], "idle_before_s": 0.0,
+            "idle_after_s": 0.0, "sets": [{"reps": [{"faults": []}]}]}
+    paths = []
+    for name in ("a", "b"):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"1 of 2 clip\(s\) not rendered: a\.mp4"):
+        clip_module.render_clips(paths, tmp_path / "out")
+    labels = json.loads((tmp_path / "out" / "labels.json").read_text())
+    assert [c["file"] for c in labels["clips"]] == ["b.mp4"]
