@@ -299,15 +299,25 @@ def build_holdout() -> dict[str, dict[str, Any]]:
     return clips
 
 
+#: Specs drawn (so that the random draws of the others stay as they are) but not written,
+#: with why: the renderer refuses them.
+NOT_WRITTEN = {
+    "sldl_knee_valgus_rear_2": "this body's posed valgus tops out at 14.8 degrees of true"
+                               " change, short of the 10 + 5 a clear fault needs",
+}
+
+
 def main() -> None:
     # Overwrites the generated specs; leaves any other spec in the folder (added by hand) alone.
     SPEC_DIR.mkdir(parents=True, exist_ok=True)
     for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, build_holdout())):
         folder.mkdir(parents=True, exist_ok=True)
-        for name, spec in clips.items():
+        written = {name: spec for name, spec in clips.items()
+                   if not (folder == HOLDOUT_DIR and name in NOT_WRITTEN)}
+        for name, spec in written.items():
             (folder / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n",
                                                  encoding="utf-8")
-        print(f"{len(clips)} specs in {folder}")
+        print(f"{len(written)} specs in {folder}")
 
 
 if __name__ == "__main__":
