@@ -238,7 +238,6 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         out["hips_shoulders_tilt_img_deg"] = Measurement(
             float(turn), float(t[peak]), body.side_visibility((*HIP, *SHOULDER), bottom))
 
-    img = body.image_px
     shoulders = img[peak, list(SHOULDER)].mean(axis=0)
     out["leg_trunk_angle_deg"] = Measurement(
         float(180.0 - angle_deg(shoulders, img[peak, HIP[free]], img[peak, ANKLE[free]])),
