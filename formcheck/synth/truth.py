@@ -7,9 +7,9 @@ for it is refused rather than rendered with a label the analyser could not be he
 
 The limits are the analyser's own (:mod:`formcheck.exercises`), read from the registry, for
 every code whose check measures the same physical quantity as the generator does on the
-posed 3-D keypoints. Three codes differ (:data:`TRUE_LIMIT_OVERRIDES`): seen from behind at
-the bottom of a hinge the picture under-reads hip opening and knee valgus, so the
-analyser's limits on the picture are lower than the true limits the labels use; and
+posed 3-D keypoints. Two codes differ (:data:`TRUE_LIMIT_OVERRIDES`): seen from behind at
+the bottom of a hinge the picture under-reads hip opening, so the analyser's limit on the
+picture is lower than the true limit the labels use; and
 knees caving is labelled on the knees' width over the feet's, which the analyser, short
 of reliable ankles from the feet end, reads against the knees' own starting width.
 """
@@ -37,11 +37,6 @@ TRUE_LIMIT_OVERRIDES = {
         0.7,
         "heuristic: knees at under 0.7 of the feet's width have clearly fallen inward; the"
         " analyser compares the knees' width with their own width at the start instead",
-    ),
-    "sldl.knee_valgus": (
-        10.0,
-        "Munro, Herrington and Carolan (2012): 10 degrees of frontal-plane change; the"
-        " analyser's limit on the picture is lower because the hinge under-reads it",
     ),
 }
 
