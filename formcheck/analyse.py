@@ -159,6 +159,7 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
     with VideoFile(path) as video:
         info = video.info
         watch = ClipWatch(info)
+        source_sha256 = sha256_of(path)
 
         def on_watched_frame(state: FrameState, events: list[Event], frame: Frame | None
                              ) -> None:
@@ -172,7 +173,7 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
                 and info.duration_s >= speed.min_parallel_s):
             try:
                 report = _analyse_in_chunks(video, exercise, model=model,
-                                            source_sha256=sha256_of(path),
+                                            source_sha256=source_sha256,
                                             on_progress=on_progress, speed=speed,
                                             fps=selector.fps, on_frame=on_watched_frame)
             except ChunkingFailed as exc:
@@ -182,7 +183,7 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
             limits, name=str(path), on_abandon=video.abandon)
         if report is None:
             report = _grade_frames(info, watch.frames(frames), selector, exercise,
-                                   model=model, source_sha256=sha256_of(path),
+                                   model=model, source_sha256=source_sha256,
                                    on_progress=on_progress, on_frame=on_watched_frame)
         else:
             for _ in watch.frames(frames):  # the watch's own pass: decoding only

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from formcheck.body import BodySignals
-from formcheck.exercises import Exercise, View
+from formcheck.exercises import Exercise, View, posture
 
 OTHER = "other"
 
@@ -64,7 +62,7 @@ def forced(body: BodySignals, exercise: Exercise,
     never in the exercise's posture (lying down for a deadlift, say), which is said
     instead of grading."""
     cue = exercise.recognise(body)
-    if cue.view is None and detected_share(body) > 0:
+    if cue.view is None and posture.detected(body).any():
         others = [other.recognise(body) for name, other in (exercises or {}).items()
                   if name != exercise.name]
         matching = [other for other in others if other.matches]
@@ -77,7 +75,3 @@ def forced(body: BodySignals, exercise: Exercise,
     return Recognition(exercise.name, exercise.view(body),
                        f"graded as {exercise.title} as asked")
 
-
-def detected_share(body: BodySignals) -> float:
-    """Share of the frames with a person."""
-    return float(np.isfinite(body.trunk_incl_img_deg).mean()) if len(body) else 0.0
