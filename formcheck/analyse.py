@@ -142,10 +142,10 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
 
     One pipeline: the frames the analysis rate picks are decoded on a helper thread under
     the clip's time limit (:mod:`formcheck.limits`), looked at by a :class:`ClipWatch`
-    (cuts, light, timestamps), given to the model and fed to the session. With more than
-    one worker (``speed``), a file long enough is analysed in parallel chunks
-    (:mod:`formcheck.chunks`); the watch then looks at the frames on a decoding pass of
-    its own, so the warnings are the same either way.
+    (cuts, light, timestamps), given to the model and fed to the session. A file long
+    enough is analysed in parallel chunks when ``speed`` allows more than one process
+    (:mod:`formcheck.chunks`); each chunk then looks at its frames as the watch would,
+    and the watch takes what they saw, so the warnings are the same either way.
 
     The report carries warnings about the file (cut off, cuts, the person leaving...).
 
@@ -168,40 +168,43 @@ def analyse_video(path: str | Path, exercise: str = "auto", *, model: str = DEFA
                 on_frame(state, events, frame)
 
         selector = FrameSelector(speed.effective_fps(info.fps))
-        report: Report | None = None
-        if (on_frame is None and speed.process_count > 1
-                and info.duration_s >= speed.min_parallel_s):
+        processes = speed.processes_for(info.duration_s)
+        if on_frame is None and processes > 1:
             try:
-                report = _analyse_in_chunks(video, exercise, model=model,
-                                            source_sha256=source_sha256,
-                                            on_progress=on_progress, speed=speed,
-                                            fps=selector.fps, on_frame=on_watched_frame)
+                report, decode_error = _analyse_in_chunks(
+                    video, exercise, watch, model=model, source_sha256=source_sha256,
+                    on_progress=on_progress, processes=processes, speed=speed,
+                    fps=selector.fps, limits=limits, on_frame=on_watched_frame)
             except ChunkingFailed as exc:
                 logger.warning("analysing %s in one process: %s", info.path, exc)
+            else:
+                watch.check_length()
+                return watch.with_warnings(report, decode_error)
+        # The watch looks at each frame on the decoding thread, while it is in the cache.
         frames = within_time_limit(
-            model_frames(video, selector, speed, pictures=on_frame is not None), info.duration_s,
-            limits, name=str(path), on_abandon=video.abandon)
-        if report is None:
-            report = _grade_frames(info, watch.frames(frames), selector, exercise,
-                                   model=model, source_sha256=source_sha256,
-                                   on_progress=on_progress, on_frame=on_watched_frame)
-        else:
-            for _ in watch.frames(frames):  # the watch's own pass: decoding only
-                pass
+            watch.frames(model_frames(video, selector, speed, pictures=on_frame is not None)),
+            info.duration_s, limits, name=str(path), on_abandon=video.abandon)
+        report = _grade_frames(info, frames, selector, exercise,
+                               model=model, source_sha256=source_sha256,
+                               on_progress=on_progress, on_frame=on_watched_frame)
         watch.check_length()
         return watch.with_warnings(report, video.decode_error)
 
 
-def _analyse_in_chunks(source: VideoFile, exercise: str, *, model: str,
+def _analyse_in_chunks(source: VideoFile, exercise: str, watch: ClipWatch, *, model: str,
                        source_sha256: str | None, on_progress: ProgressCallback | None,
-                       speed: SpeedSettings, fps: float | None,
-                       on_frame: FrameCallback | None = None) -> Report:
+                       processes: int, speed: SpeedSettings, fps: float | None,
+                       limits: TimeLimits | None, on_frame: FrameCallback | None = None
+                       ) -> tuple[Report, str | None]:
     """The model over parallel chunks, their poses through one session (``on_frame`` is
-    told the states and events, without pictures)."""
+    told the states and events, without pictures), what the chunks saw of the frames
+    given to ``watch``; the report and why decoding stopped early (None: it did not)."""
     info = source.info
-    chunks = analyse_in_chunks(info.path, duration_s=info.duration_s,
-                               processes=speed.process_count, model=model, analysis_fps=fps,
-                               max_side_px=speed.max_side_px, on_progress=on_progress)
+    chunks = analyse_in_chunks(info.path, duration_s=info.duration_s, processes=processes,
+                               model=model, analysis_fps=fps, max_side_px=speed.max_side_px,
+                               limits=limits, on_progress=on_progress)
+    for chunk in chunks:
+        watch.replay(chunk.looks)
     provenance = Provenance(model=chunks[0].model_name, model_sha256=chunks[0].model_sha256,
                             source_sha256=source_sha256)
     session = Session(info, SessionSettings(exercise=exercise), provenance=provenance)
@@ -209,7 +212,11 @@ def _analyse_in_chunks(source: VideoFile, exercise: str, *, model: str,
                          decoded=decoded_span(chunks))
     if on_progress is not None:
         on_progress(1.0)
-    return report
+    # A chunk that found no frame of its range was sent past where the file really ends
+    # (a cut-off file declares its whole length): its error is the seek's, not the file's.
+    errors = [chunk.decode_error for chunk in chunks
+              if chunk.decode_error is not None and chunk.decoded > 0]
+    return report, (errors[0] if errors else None)
 
 
 def analyse_file(path: str | Path, exercise: str = "auto", *, model: str = DEFAULT_MODEL,

@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,9 +36,12 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.clip_warnings import FrameLooker, FrameLooks
+from formcheck.errors import TimeLimitError
+from formcheck.limits import TimeLimits, within_time_limit
 from formcheck.pose.series import PoseSample, PoseSeries
 from formcheck.speed import THREAD_ENV, FrameSelector, limit_threads
-from formcheck.video import DECODER_THREADS_ENV, VideoFile
+from formcheck.video import DECODER_THREADS_ENV, Frame, VideoFile
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,9 @@ DEFAULT_WARMUP_S = 1.0
 #: first chunk, analysed here, is made longer by the video this time would analyse
 #: (heuristic: importing OpenCV and MediaPipe alone took 1.5 s on the test machine).
 DEFAULT_STARTUP_S = 1.5
+
+#: A worker's exit code when its chunk went over the time limit.
+TIME_LIMIT_EXIT = 3
 
 #: Called with the fraction of this process's own chunk done, 0.0-1.0.
 ChunkProgress = Callable[[float], None]
@@ -72,6 +79,9 @@ class ChunkPoses:
         last_t_s: Time of the last frame decoded in the range.
         model_name: The pose model's file name.
         model_sha256: Its sha256.
+        looks: What the clip's watch measures on the range's analysed frames (brightness,
+            cuts, time going backwards), for :meth:`ClipWatch.replay`.
+        decode_error: Why decoding stopped early in this chunk (None: it did not).
     """
 
     start_s: float
@@ -82,6 +92,8 @@ class ChunkPoses:
     last_t_s: float | None
     model_name: str
     model_sha256: str
+    looks: FrameLooks
+    decode_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,7 @@ class ChunkJob:
     model: str
     analysis_fps: float | None
     max_side_px: int | None
+    time_limit_s: float = TimeLimits().limit_s(0.0)
 
 
 def plan(duration_s: float, processes: int, *, startup_s: float = DEFAULT_STARTUP_S,
@@ -124,15 +137,22 @@ def plan(duration_s: float, processes: int, *, startup_s: float = DEFAULT_STARTU
 def analyse_chunk(job: ChunkJob, on_progress: ChunkProgress | None = None) -> ChunkPoses:
     """Run the pose model over one chunk (in any process) and keep its range's poses.
 
+    The frames are decoded on a helper thread under ``job.time_limit_s`` (and the
+    decoder's stall limit, :mod:`formcheck.limits`), and looked at by a
+    :class:`FrameLooker` as the whole clip's watch would look at them.
+
     Raises:
         ChunkingFailed: the seek landed after the warm-up's start.
+        TimeLimitError: the chunk went over its time limit, or the decoder stalled.
     """
     from formcheck.pose.estimator import PoseEstimator
 
     warm_from = max(0.0, job.start_s - job.warmup_s)
     selector = FrameSelector(job.analysis_fps)
     in_range = FrameSelector(None)  # counts the range's decoded frames
+    looker = FrameLooker(record_from_s=job.start_s)
     samples: list[PoseSample] = []
+    limits = TimeLimits(factor=0.0, base_s=job.time_limit_s)
     with VideoFile(job.path, threads=1) as video, PoseEstimator(job.model) as estimator:
         if warm_from > 0:
             video.seek(warm_from)
@@ -153,9 +173,12 @@ def analyse_chunk(job: ChunkJob, on_progress: ChunkProgress | None = None) -> Ch
                 in_range(t_s)
             return keep and t_s >= warm_from
 
-        for frame in video.frames(max_side_px=job.max_side_px, select=select):
-            if frame.t_s >= job.end_s:
-                break
+        # The looker looks at each frame on the decoding thread, while it is in the cache.
+        frames = within_time_limit(
+            looker.frames(_until(video.frames(max_side_px=job.max_side_px, select=select),
+                                 job.end_s)),
+            0.0, limits, name=f"{job.path} from {job.start_s:.1f} s", on_abandon=video.abandon)
+        for frame in frames:
             sample = estimator.estimate(frame)
             if frame.t_s >= job.start_s:
                 samples.append(sample)
@@ -163,10 +186,19 @@ def analyse_chunk(job: ChunkJob, on_progress: ChunkProgress | None = None) -> Ch
                     on_progress(min(1.0, (frame.t_s - job.start_s) / span))
         info = video.info
         model_name, model_sha256 = estimator.model_name, estimator.model_sha256
+        decode_error = video.decode_error
     return ChunkPoses(job.start_s, job.end_s,
                       PoseSeries.from_samples(samples, info.width, info.height),
                       in_range.decoded, in_range.first_t_s, in_range.last_t_s,
-                      model_name, model_sha256)
+                      model_name, model_sha256, looker.looks(), decode_error)
+
+
+def _until(frames: Iterator[Frame], end_s: float) -> Iterator[Frame]:
+    """``frames`` up to (not including) the first at or after ``end_s``."""
+    for frame in frames:
+        if frame.t_s >= end_s:
+            return
+        yield frame
 
 
 def _worker_env() -> dict[str, str]:
@@ -179,13 +211,23 @@ def _worker_env() -> dict[str, str]:
 
 def worker_main() -> None:
     """A chunk worker's body (``python -c``): a :class:`ChunkJob` as JSON on stdin, the
-    chunk's poses written to the ``.npz`` path given as the first argument."""
+    chunk's poses written to the ``.npz`` path given as the first argument. Exits with
+    :data:`TIME_LIMIT_EXIT` when the chunk goes over its time limit."""
     limit_threads(1)
     job = ChunkJob(**json.loads(sys.stdin.read()))
-    chunk = analyse_chunk(job)
+    try:
+        chunk = analyse_chunk(job)
+    except TimeLimitError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(TIME_LIMIT_EXIT)
     arrays: dict[str, Any] = {f"poses_{k}": v for k, v in chunk.poses.arrays().items()}
+    arrays.update(looks_t_s=chunk.looks.t_s, looks_bright=chunk.looks.bright,
+                  looks_diff=chunk.looks.diff)
     meta = {k: getattr(chunk, k) for k in ("start_s", "end_s", "decoded", "first_t_s",
-                                           "last_t_s", "model_name", "model_sha256")}
+                                           "last_t_s", "model_name", "model_sha256",
+                                           "decode_error")}
+    meta.update(backwards=chunk.looks.backwards,
+                first_backwards_t=chunk.looks.first_backwards_t)
     meta.update(width=chunk.poses.width, height=chunk.poses.height)
     meta["end_s"] = None if math.isinf(chunk.end_s) else chunk.end_s
     arrays["meta"] = np.array(json.dumps(meta))
@@ -199,9 +241,11 @@ def _read_chunk(path: Path) -> ChunkPoses:
         poses = PoseSeries(**{k[len("poses_"):]: data[k] for k in data.files
                               if k.startswith("poses_")},
                            width=meta.pop("width"), height=meta.pop("height"))
+        looks = FrameLooks(data["looks_t_s"], data["looks_bright"], data["looks_diff"],
+                           meta.pop("backwards"), meta.pop("first_backwards_t"))
     if meta["end_s"] is None:
         meta["end_s"] = float("inf")
-    return ChunkPoses(poses=poses, **meta)
+    return ChunkPoses(poses=poses, looks=looks, **meta)
 
 
 class _Worker:
@@ -210,6 +254,7 @@ class _Worker:
 
     def __init__(self, job: ChunkJob, folder: Path, index: int) -> None:
         self.output = folder / f"chunk{index}.npz"
+        self._name = f"{job.path} from {job.start_s:.1f} s"
         self._log = folder / f"chunk{index}.log"  # a file: a full pipe would block it
         job_json = json.dumps({**job.__dict__,
                                "end_s": job.end_s if math.isfinite(job.end_s) else 1e300})
@@ -223,17 +268,27 @@ class _Worker:
         self._process.stdin.write(job_json.encode())
         self._process.stdin.close()
 
-    def result(self) -> ChunkPoses:
-        """Wait for the worker; its chunk's poses.
+    def result(self, timeout_s: float) -> ChunkPoses:
+        """Wait for the worker, at most ``timeout_s``; its chunk's poses.
 
         Raises:
-            ChunkingFailed: the worker failed (its last line of stderr says why).
+            TimeLimitError: the worker went over the time limit (or ran past
+                ``timeout_s``, and was stopped).
+            ChunkingFailed: the worker failed otherwise (its last line of stderr says why).
         """
-        code = self._process.wait()
+        try:
+            code = self._process.wait(timeout=max(0.0, timeout_s))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise TimeLimitError(f"{self._name}: gave up after the clip's time limit:"
+                                 " decoding or analysis is far too slow; is the file"
+                                 " damaged?") from None
         if code != 0:
             lines = self._log.read_text(errors="replace").strip().splitlines()
-            raise ChunkingFailed(f"a chunk's worker failed (exit code {code}):"
-                                 f" {lines[-1] if lines else 'no message'}")
+            last = lines[-1] if lines else "no message"
+            if code == TIME_LIMIT_EXIT:
+                raise TimeLimitError(last)
+            raise ChunkingFailed(f"a chunk's worker failed (exit code {code}): {last}")
         chunk = _read_chunk(self.output)
         if chunk.end_s >= 1e299:
             chunk = replace(chunk, end_s=float("inf"))
@@ -247,20 +302,24 @@ class _Worker:
 
 def analyse_in_chunks(path: str | Path, *, duration_s: float, processes: int, model: str,
                       analysis_fps: float | None, max_side_px: int | None,
-                      warmup_s: float = DEFAULT_WARMUP_S,
+                      warmup_s: float = DEFAULT_WARMUP_S, limits: TimeLimits | None = None,
                       on_progress: ChunkProgress | None = None) -> list[ChunkPoses]:
-    """The raw poses of the whole clip, from ``processes`` chunks analysed in parallel.
+    """The raw poses of the whole clip, from ``processes`` chunks analysed in parallel,
+    all within the clip's time limit (``limits``).
 
     Returns:
         The chunks in time order.
 
     Raises:
+        TimeLimitError: a chunk went over the clip's time limit, or its decoder stalled.
         ChunkingFailed: a seek or a worker failed; analyse sequentially instead (which
             raises what the clip itself causes, an unreadable video, ...).
     """
+    deadline = time.monotonic() + (limits or TimeLimits()).limit_s(duration_s)
     cost_per_s = 0.02 * (analysis_fps or 30.0)  # about 20 ms a frame for the model
     ranges = plan(duration_s, processes, cost_per_s=cost_per_s)
-    jobs = [ChunkJob(str(path), start, end, warmup_s, model, analysis_fps, max_side_px)
+    jobs = [ChunkJob(str(path), start, end, warmup_s, model, analysis_fps, max_side_px,
+                     deadline - time.monotonic())
             for start, end in ranges]
     if len(jobs) == 1:
         return [analyse_chunk(jobs[0], on_progress)]
@@ -273,7 +332,7 @@ def analyse_in_chunks(path: str | Path, *, duration_s: float, processes: int, mo
             workers = [_Worker(job, Path(folder), k) for k, job in enumerate(jobs[1:], 1)]
             cv2.setNumThreads(1)  # this process shares the cores with the workers
             first = analyse_chunk(jobs[0], on_progress)
-            rest = [worker.result() for worker in workers]
+            rest = [worker.result(deadline - time.monotonic()) for worker in workers]
         finally:
             cv2.setNumThreads(threads)
             for worker in workers:

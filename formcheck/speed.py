@@ -23,9 +23,11 @@ from dataclasses import dataclass
 #: others, see BENCHMARKS.md. So every frame stays the default, and a lower rate is an
 #: option.)
 DEFAULT_ANALYSIS_FPS: float | None = None
-#: A clip is analysed in parallel chunks only when it is at least this long, seconds
-#: (heuristic: below it, starting a second process costs more than it saves).
-DEFAULT_MIN_PARALLEL_S = 8.0
+#: Each parallel chunk of a clip covers at least this much of it, seconds, so a clip is
+#: cut in two from 8 s (heuristic: starting a worker costs about 1.5 s and it analyses
+#: 1 s before its chunk to settle the tracker; on the 16.7-s benchmark clip, two chunks
+#: took 0.67 times as long as one process, BENCHMARKS.md).
+DEFAULT_MIN_CHUNK_S = 4.0
 #: Frames larger than this on their long side are scaled down before the model sees
 #: them, pixels (the model looks at 224x224 and 256x256 crops; 4K frames only cost
 #: conversion time).
@@ -51,11 +53,12 @@ class SpeedSettings:
         analysis_fps: Frames per second given to the pose model; None (or a rate at or
             above the clip's) analyses every frame. The frames in between are decoded
             (their timestamps are counted) but not converted or analysed.
-        workers: Processes one clip may use: 1 (the default) analyses on this process
-            alone; None uses the cores not busy with other work (:func:`idle_cores`). One
-            is the default so that a clip is graded the same whatever else the machine is
-            doing (chunked landmarks differ by about a pixel after a cut between chunks).
-        min_parallel_s: Clips shorter than this are analysed in one process, seconds.
+        workers: Processes one clip may use; None (the default): one per core this
+            process may run on. It never depends on the machine's load, so a clip is
+            graded the same whatever else the machine is doing (the landmarks of a chunk
+            differ from a sequential run's by about a pixel after the cut; the grades were
+            the same on every labelled clip, BENCHMARKS.md).
+        min_chunk_s: Each chunk covers at least this much of the clip, seconds.
         max_side_px: Frames with a longer side are scaled down before the model, pixels;
             landmarks stay in the original frame's pixels.
         prefetch: Frames decoded ahead by the reader thread (0: decode on the caller's
@@ -63,8 +66,8 @@ class SpeedSettings:
     """
 
     analysis_fps: float | None = DEFAULT_ANALYSIS_FPS
-    workers: int | None = 1
-    min_parallel_s: float = DEFAULT_MIN_PARALLEL_S
+    workers: int | None = None
+    min_chunk_s: float = DEFAULT_MIN_CHUNK_S
     max_side_px: int = DEFAULT_MAX_SIDE_PX
     prefetch: int = 4
 
@@ -76,10 +79,15 @@ class SpeedSettings:
 
     @property
     def process_count(self) -> int:
-        """Processes one clip may use: ``workers``, or the cores not already busy."""
-        if self.workers is not None:
-            return self.workers
-        return idle_cores()
+        """Processes one clip may use: ``workers``, or one per core."""
+        return self.workers if self.workers is not None else available_cores()
+
+    def processes_for(self, duration_s: float) -> int:
+        """Processes for a clip of ``duration_s`` seconds: one per chunk of at least
+        ``min_chunk_s``, at most :attr:`process_count`."""
+        if self.min_chunk_s <= 0:
+            return self.process_count
+        return max(1, min(self.process_count, int(duration_s // self.min_chunk_s)))
 
     def effective_fps(self, source_fps: float) -> float | None:
         """The analysis rate for a source of ``source_fps`` (None: every frame)."""
@@ -88,11 +96,10 @@ class SpeedSettings:
         return None if self.analysis_fps >= _SKIP_BELOW * source_fps else self.analysis_fps
 
 
-def speed_settings(analysis_fps: float | None = None, workers: int | None = 1
+def speed_settings(analysis_fps: float | None = None, workers: int | None = None
                    ) -> SpeedSettings:
     """Settings from command-line options: ``analysis_fps`` None for the default, 0 for
-    every frame; ``workers`` 0 or None for the idle cores."""
-    workers = workers or None
+    every frame; ``workers`` None for one per core."""
     if analysis_fps is None:
         return SpeedSettings(workers=workers)
     return SpeedSettings(analysis_fps=analysis_fps or None, workers=workers)
@@ -108,20 +115,6 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def idle_cores() -> int:
-    """Cores available to this process less the load already on the machine (the
-    one-minute load average, rounded), at least 1: on a machine busy with other work, a
-    second process for one clip only competes with them and with this one (measured on
-    the shared 2-core test machine: with a load of 7, two processes took 1.26 times as
-    long as one)."""
-    cores = available_cores()
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        return cores
-    return max(1, min(cores, cores - round(busy)))
 
 
 def grid_index(t_s: float, fps: float) -> int:

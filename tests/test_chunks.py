@@ -3,6 +3,7 @@ the analysis rate, against every frame. The real model, on a short cut of a samp
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_chunks_in_parallel_give_a_sequential_runs_frames_landmarks_and_grades(
 
 def test_analyse_with_two_processes_grades_like_one(clip: Path) -> None:
     one = analyse_video(clip, speed=SpeedSettings(workers=1))
-    two = analyse_video(clip, speed=SpeedSettings(workers=2, min_parallel_s=0.0))
+    two = analyse_video(clip, speed=SpeedSettings(workers=2, min_chunk_s=0.0))
     assert _grades(two) == _grades(one)
     assert two.video.frame_count == one.video.frame_count == round(30 * CUT_S) + 1
     assert two.video.fps == pytest.approx(one.video.fps)
@@ -97,3 +98,33 @@ def test_the_analysis_rate_grades_like_every_frame_and_reports_every_frame(
     # The report describes the clip, not the frames the model saw.
     assert half.video.frame_count == every.video.frame_count
     assert half.video.fps == pytest.approx(30.0, abs=0.1)
+
+
+def test_the_warnings_are_the_same_when_the_chunks_watch_the_frames(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A cut inside the second chunk is found by that chunk's worker, against the frames
+    before it (its warm-up) and the first chunk's history, as one process finds it."""
+    from tests.corpus import BRIDGE, DEADLIFT, sample_frames, write_clip
+
+    frames = sample_frames(DEADLIFT, 0.0, 7.5) + sample_frames(BRIDGE, 0.0, 3.0)
+    path = write_clip(tmp_path / "deadlift_cut_to_bridge.mp4", frames)
+    one = analyse_video(path, speed=SpeedSettings(workers=1))
+    with caplog.at_level(logging.WARNING, logger="formcheck.analyse"):
+        two = analyse_video(path, speed=SpeedSettings(workers=2))
+    assert not caplog.records  # no fall-back to one process
+    cuts = [w for w in one.warnings if w.code == "cut"]
+    assert len(cuts) == 1 and cuts[0].at_s == pytest.approx(7.5, abs=0.1)
+    assert two.warnings == one.warnings
+    assert _grades(two) == _grades(one)
+
+
+def test_chunks_stop_at_the_clips_time_limit(clip: Path) -> None:
+    from formcheck.errors import TimeLimitError
+    from formcheck.limits import TimeLimits
+
+    with VideoFile(clip) as video:
+        duration_s = video.info.duration_s
+    with pytest.raises(TimeLimitError, match="gave up"):
+        analyse_in_chunks(clip, duration_s=duration_s, processes=2, model="full",
+                          analysis_fps=None, max_side_px=None,
+                          limits=TimeLimits(factor=0.0, base_s=0.5))
