@@ -12,13 +12,15 @@ average is printed before and after. Per round:
   ``cvtColor`` to RGB, ``PoseLandmarker.detect_for_video`` in VIDEO mode with the same
   model file, nothing else), as a fresh process, start to end (imports and model load
   included, as for ``formcheck analyse``).
-- **analyse (default)**: ``formcheck analyse CLIP --json`` with the default settings, as a
-  fresh process, start to end; and the same with ``--analysis-fps 15``.
+- **analyse (default)**: ``formcheck analyse CLIP --json`` with the default settings
+  (every frame, one process per core: two parallel chunks here), as a fresh process, start
+  to end; and the same with ``--analysis-fps 15``.
 - **analyse (every frame, one process)**: ``--analysis-fps 0 --workers 1``, the same.
-- **one core**: in this process, pinned to one CPU: ``analyse_file`` with every frame
-  and one process (model load, decoding, the session and the report included) against
-  the model alone on the same frames (decoded and converted to RGB beforehand, timing
-  only ``detect_for_video``).
+- **one core**: a fresh process pinned to one CPU before it starts (every thread of every
+  library on that CPU): ``analyse_file`` with every frame and one process (model load,
+  decoding, the watch, the session and the report included), then the model alone on the
+  same frames (decoded and converted to RGB beforehand, timing only
+  ``detect_for_video``).
 - **stages** (in this process, not pinned): decoding, colour conversion, the model,
   cleaning and rules (the session fed the model's poses), the report.
 
@@ -212,23 +214,43 @@ def plain_loop_grades(npz: Path, clip: Path) -> tuple:
     return grades(report)
 
 
-def one_core(clip: Path, frames_rgb: list, times: list[float]
-             ) -> tuple[float, float, float, float]:
-    """Pinned to one CPU: analyse_file (every frame, one process) and the model alone;
-    wall and CPU seconds of each."""
-    from formcheck.analyse import analyse_file
-    from formcheck.speed import EVERY_FRAME
+ONE_CORE = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from speed import model_alone, decoded_rgb
+from formcheck.analyse import analyse_file
+from formcheck.speed import EVERY_FRAME
 
-    cpus = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {max(cpus)})
-    try:
-        start, cpu = time.perf_counter(), time.process_time()
-        analyse_file(clip, speed=EVERY_FRAME)
-        analyse_s, analyse_cpu = time.perf_counter() - start, time.process_time() - cpu
-        model_s, model_cpu, _ = model_alone(frames_rgb, times)
-    finally:
-        os.sched_setaffinity(0, cpus)
+clip = sys.argv[1]
+start, cpu = time.perf_counter(), time.process_time()
+analyse_file(clip, speed=EVERY_FRAME)
+analyse_s, analyse_cpu = time.perf_counter() - start, time.process_time() - cpu
+rgb, times = decoded_rgb(clip)
+model_s, model_cpu, _ = model_alone(rgb, times)
+print(json.dumps([analyse_s, analyse_cpu, model_s, model_cpu]))
+"""
+
+
+def one_core(clip: Path) -> tuple[float, float, float, float]:
+    """In a fresh process pinned to one CPU before it starts (so that every thread any
+    library starts is on that CPU too): ``analyse_file`` (every frame, one process: the
+    model's load, decoding, the watch, the session and the report) and then the model
+    alone on the same frames, decoded beforehand; wall and CPU seconds of each."""
+    cpu = max(os.sched_getaffinity(0))
+    done = subprocess.run([sys.executable, "-c", ONE_CORE, str(clip), str(Path(__file__).parent)],
+                          capture_output=True, text=True, env=env(), check=True,
+                          preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    analyse_s, analyse_cpu, model_s, model_cpu = json.loads(done.stdout.strip().splitlines()[-1])
     return analyse_s, analyse_cpu, model_s, model_cpu
+
+
+def decoded_rgb(clip: str | Path) -> tuple[list, list[float]]:
+    """Every frame of ``clip`` as RGB, and its time, seconds (as formcheck decodes them)."""
+    from formcheck.video import VideoFile
+
+    with VideoFile(clip) as video:
+        frames = list(video.frames())
+    return [f.image for f in frames], [f.t_s for f in frames]
 
 
 def model_alone(frames_rgb: list, times: list[float]) -> tuple[float, float, list]:
@@ -251,7 +273,7 @@ def model_alone(frames_rgb: list, times: list[float]) -> tuple[float, float, lis
     return elapsed, cpu, results
 
 
-def stages(clip: Path) -> tuple[dict[str, float], list, list[float]]:
+def stages(clip: Path) -> dict[str, float]:
     """Seconds of each stage on ``clip``, every frame, in this process."""
     import av
 
@@ -298,7 +320,7 @@ def stages(clip: Path) -> tuple[dict[str, float], list, list[float]]:
     start = time.perf_counter()
     json.dumps(session.finish().to_dict())
     timings["report"] = time.perf_counter() - start
-    return timings, rgb, times
+    return timings
 
 
 def record(runs: dict[str, list[float]], name: str, wall_s: float, cpu_s: float) -> None:
@@ -338,11 +360,10 @@ def speed(clip: Path, rounds: int) -> None:
             elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "0", "--workers", "1"])
             record(runs, "analyse, every frame, 1 process", elapsed, cpu)
             results["analyse, every frame, 1 process"] = grades(json.loads(out))
-            timings, rgb, times = stages(clip)
+            timings = stages(clip)
             for name, seconds in timings.items():
                 runs.setdefault(f"stage: {name} (wall)", []).append(seconds)
-            analyse_s, analyse_cpu, model_s, model_cpu = one_core(clip, rgb, times)
-            del rgb
+            analyse_s, analyse_cpu, model_s, model_cpu = one_core(clip)
             record(runs, "one core: analyse, every frame", analyse_s, analyse_cpu)
             record(runs, "one core: model alone", model_s, model_cpu)
             print(f"  round {round_ + 1}/{rounds} done; {load()}", flush=True)

@@ -9,7 +9,10 @@ tracker has found the person and settled by the time the range starts; those war
 poses are dropped. The
 raw poses of the ranges, stitched in time order, then go through the one
 :class:`~formcheck.session.Session` exactly as a sequential run's would: everything
-after the model still sees one pose at a time.
+after the model still sees one pose at a time. Each chunk also looks at its frames as
+the clip's :class:`~formcheck.clip_warnings.ClipWatch` would (brightness, cuts, time
+going backwards: :class:`~formcheck.clip_warnings.FrameLooker`), so the warnings are the
+same, and the whole stays within the clip's time limit (:mod:`formcheck.limits`).
 
 Frames are picked for the model on the analysis rate's time grid, which depends only
 on each frame's time and the previous one's, so a chunk picks the frames the whole clip
@@ -152,7 +155,7 @@ def analyse_chunk(job: ChunkJob, on_progress: ChunkProgress | None = None) -> Ch
     in_range = FrameSelector(None)  # counts the range's decoded frames
     looker = FrameLooker(record_from_s=job.start_s)
     samples: list[PoseSample] = []
-    limits = TimeLimits(factor=0.0, base_s=job.time_limit_s)
+    limits = TimeLimits(factor=0.0, base_s=max(job.time_limit_s, 1e-3))
     with VideoFile(job.path, threads=1) as video, PoseEstimator(job.model) as estimator:
         if warm_from > 0:
             video.seek(warm_from)
