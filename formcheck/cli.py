@@ -100,11 +100,11 @@ AnalysisFps = Annotated[float | None, typer.Option(
     help="Frames per second given to the pose model, e.g. 15 (default"
          f" {DEFAULT_ANALYSIS_FPS or 'every frame'}; 0: every frame). The frames in between"
          " are only decoded: about twice as fast on a 30 fps clip, grades may differ.")]
-Workers = Annotated[int | None, typer.Option(
-    "--workers", min=1,
-    help="Processes for one clip (default: one per core; 1: this process only). A clip is"
-         f" cut into chunks of at least {DEFAULT_MIN_CHUNK_S:g} s analysed in parallel, which"
-         " grades it the same, faster.")]
+Workers = Annotated[int, typer.Option(
+    "--workers", min=0,
+    help="Processes for one clip (default 1: this process only; 0: one per core). With more"
+         f" than one, the clip is cut into chunks of at least {DEFAULT_MIN_CHUNK_S:g} s analysed"
+         " in parallel: faster, but grades near a limit may differ from one process's.")]
 #: ``auto`` and every registered exercise.
 ExerciseChoice = StrEnum(  # type: ignore[misc]
     "ExerciseChoice", {"auto": "auto", **{name: name for name in EXERCISES}})
@@ -288,7 +288,7 @@ def analyse(
         "--per-rep", help="With --csv: one row per rep.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
     analysis_fps: AnalysisFps = None,
-    workers: Workers = None,
+    workers: Workers = 1,
 ) -> None:
     """Grade a single-leg deadlift or glute bridge clip rep by rep.
 
@@ -391,7 +391,7 @@ def eval_(
         "--json", help="Print the evaluation as one JSON object on stdout.")] = False,
     model: Annotated[ModelName, typer.Option(help="Pose model.")] = ModelName.full,  # type: ignore[attr-defined]
     analysis_fps: AnalysisFps = None,
-    workers: Workers = None,
+    workers: Workers = 1,
 ) -> None:
     """Score the analyser on labelled clips: exercise, rep counts, good-rep counts, faults.
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 #: option.)
 DEFAULT_ANALYSIS_FPS: float | None = None
 #: Each parallel chunk of a clip covers at least this much of it, seconds, so a clip is
-#: cut in two from 8 s (heuristic: starting a worker costs about 1.5 s and it analyses
-#: 1 s before its chunk to settle the tracker; on the 16.7-s benchmark clip, two chunks
-#: took 0.67 times as long as one process, BENCHMARKS.md).
+#: cut in two from 8 s (heuristic: starting a worker costs about 1 s and it analyses 1 s
+#: before its chunk to settle the tracker).
 DEFAULT_MIN_CHUNK_S = 4.0
 #: Frames larger than this on their long side are scaled down before the model sees
 #: them, pixels (the model looks at 224x224 and 256x256 crops; 4K frames only cost
@@ -53,11 +52,13 @@ class SpeedSettings:
         analysis_fps: Frames per second given to the pose model; None (or a rate at or
             above the clip's) analyses every frame. The frames in between are decoded
             (their timestamps are counted) but not converted or analysed.
-        workers: Processes one clip may use; None (the default): one per core this
-            process may run on. It never depends on the machine's load, so a clip is
-            graded the same whatever else the machine is doing (the landmarks of a chunk
-            differ from a sequential run's by about a pixel after the cut; the grades were
-            the same on every labelled clip, BENCHMARKS.md).
+        workers: Processes one clip may use; 1 (the default) analyses it in this
+            process; None: one per core this process may run on. Chunks are not the
+            default because they do not grade exactly as one process does: the pose
+            model's tracker, started afresh in a chunk, places the joints up to a few
+            pixels apart from the continuous run's for a second or two after the cut, and
+            a measurement near its limit can flip (5 of the 41 rendered held-out clips
+            changed, none of the samples or real clips; BENCHMARKS.md).
         min_chunk_s: Each chunk covers at least this much of the clip, seconds.
         max_side_px: Frames with a longer side are scaled down before the model, pixels;
             landmarks stay in the original frame's pixels.
@@ -66,7 +67,7 @@ class SpeedSettings:
     """
 
     analysis_fps: float | None = DEFAULT_ANALYSIS_FPS
-    workers: int | None = None
+    workers: int | None = 1
     min_chunk_s: float = DEFAULT_MIN_CHUNK_S
     max_side_px: int = DEFAULT_MAX_SIDE_PX
     prefetch: int = 4
@@ -96,10 +97,11 @@ class SpeedSettings:
         return None if self.analysis_fps >= _SKIP_BELOW * source_fps else self.analysis_fps
 
 
-def speed_settings(analysis_fps: float | None = None, workers: int | None = None
+def speed_settings(analysis_fps: float | None = None, workers: int | None = 1
                    ) -> SpeedSettings:
     """Settings from command-line options: ``analysis_fps`` None for the default, 0 for
-    every frame; ``workers`` None for one per core."""
+    every frame; ``workers`` 0 or None for one per core."""
+    workers = workers or None
     if analysis_fps is None:
         return SpeedSettings(workers=workers)
     return SpeedSettings(analysis_fps=analysis_fps or None, workers=workers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import itertools
 import math
 
@@ -80,3 +81,11 @@ def test_chunk_plan_covers_the_clip_once_and_gives_this_process_a_head_start() -
     assert first == pytest.approx((60.0 + 5.0) / 2)  # 1.5 s of start-up = 5 s of video
     assert plan(60.0, 1) == [(0.0, math.inf)]
     assert len(plan(60.0, 3)) == 3
+
+
+def test_a_clip_is_cut_into_chunks_of_at_least_four_seconds() -> None:
+    two = SpeedSettings(workers=2)
+    assert [two.processes_for(s) for s in (0.0, 7.9, 8.0, 600.0)] == [1, 1, 2, 2]
+    assert SpeedSettings(workers=8).processes_for(12.0) == 3
+    assert SpeedSettings().processes_for(600.0) == 1  # one process is the default
+    assert speed_settings(None, 0).process_count == len(os.sched_getaffinity(0))
