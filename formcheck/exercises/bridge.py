@@ -65,11 +65,13 @@ FEET_END_UNTRUSTED = (
 OBLIQUE_HIP_ANGLE = (
     "seen obliquely the shoulder-hip-knee angle is read up to 17-19 degrees off (rendered"
     " clips), more than the 10-12 degrees between good form and the limit: film side-on")
-#: Why knees caving is not judged from the feet end, the only view that shows it: on the
-#: feet-end tuning clips (benchmarks/specs/feet and the feet-end clips of benchmarks/specs)
-#: the pose model puts caved-in knees partway down the shins and apart, so the knees'
-#: width at the top over their width as the lift began reads 0.47-1.48 on reps whose knees
-#: caved to 0.22-0.44 of the feet's width, and 0.27-5.1 on steady knees.
+#: Why knees caving is not judged from the feet end, the only view that shows it: the pose
+#: model puts knees that come together partway down the shins and apart. On the double-leg
+#: feet-end tuning clips whose body it kept (benchmarks/specs/feet and the feet-end clips
+#: of benchmarks/specs), at the top of reps whose knees caved to 0.22-0.44 of the feet's
+#: width, the knees' width over their width as the lift began read 0.07-0.97, on steady
+#: knees 0.20-5.1; their width over the ankles' read 0.40-0.79 caved and 0.72-1.11 steady.
+#: Both overlap: no limit catches caving without failing good reps.
 FEET_END_KNEE_WIDTH = (
     "from the feet end the pose model misplaces knees that come together (on rendered"
     " clips, caved-in and steady knees read the same widths), so knees caving cannot be"
