@@ -82,6 +82,9 @@ def skipped(checks: tuple[Check, ...], view: View) -> list[tuple[str, str]]:
             label = check.code.split(".", 1)[1].replace("_", " ")
             if view in check.too_coarse_in:
                 out[check.code] = f"{label}: {check.too_coarse_in[view]}"
+            elif check.too_coarse_in and check.views <= set(check.too_coarse_in):
+                # No view reads it well enough: say why rather than advise a view.
+                out[check.code] = f"{label}: {next(iter(check.too_coarse_in.values()))}"
             else:
                 out[check.code] = (f"{label}: needs {check.needs}; this clip is filmed from"
                                    f" the {view.value}")

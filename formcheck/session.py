@@ -315,6 +315,10 @@ class Session:
         self._engine: RepEngine | None = None
         self._tally = Tally(self.settings.set_break_s)
         self._first_rep_resolved = False
+        # Frames (from the first with a person) since recognition, and those of them in
+        # which the pose model lost the body for the exercise from this view.
+        self._frames_judged = 0
+        self._frames_lost = 0
         self._frames_seen = 0
         self._frames_detected = 0
         self._first_t: float | None = None
@@ -380,6 +384,8 @@ class Session:
             self._found_at.popleft()
 
         if self._decision is not None:
+            if self._exercise is not None:
+                self._count_lost(row)
             events += self._advance(row)
             if (self._exercise is not None and self._changed is None
                     and t - self._last_attempt_s >= self.settings.decide_every_s):
@@ -446,7 +452,18 @@ class Session:
         events: list[Event] = [Recognised(t, exercise.name, verdict.view, verdict.seen,
                                           body.t_s.copy(), history)]
         events += self._hint_event(t, self._view_hint(exercise, verdict.view))
+        self._count_lost(body)
         return events + self._advance(body)
+
+    def _count_lost(self, body: BodySignals) -> None:
+        """Add ``body``'s frames from the first with a person to the running count of
+        frames in which the pose model lost the body (see :attr:`Exercise.lost_frames`)."""
+        assert self._exercise is not None and self._setup is not None
+        lost = self._exercise.lost_frames(body, self._setup.view)
+        judged = np.logical_or.accumulate(np.isfinite(body.trunk_incl_img_deg)
+                                          | (self._frames_judged > 0))
+        self._frames_judged += int(judged.sum())
+        self._frames_lost += int((lost & judged).sum())
 
     def _look_for_change(self, t: float) -> list[Event]:
         """Whether the last ``change_window_s`` show another exercise than the one graded."""
@@ -603,6 +620,13 @@ class Session:
             return Report(Status.UNGRADABLE, video, "other", reason=seen, seen=seen,
                           view=decision.view if decision else None, detection_rate=rate,
                           provenance=provenance)
+        lost_share = self._frames_lost / self._frames_judged if self._frames_judged else 0.0
+        untrusted = exercise.untrusted(lost_share, setup.view)
+        if untrusted is not None:
+            # Counting on poses the model got wrong gives wrong counts: say why instead.
+            return Report(Status.UNGRADABLE, video, exercise.name, reason=untrusted,
+                          seen=decision.seen, view=setup.view, detection_rate=rate,
+                          provenance=provenance)
         skipped_checks = tuple(skipped(exercise.checks, setup.view))
         sets = tuple(self._tally.sets())
         return Report(
@@ -649,6 +673,8 @@ def filming_advice(exercise: Exercise, code: str) -> str:
                                     for c in exercise.checks)]
     advised = next((v for v in views if v in exercise.filming_advice), None)
     label = code.split(".", 1)[1].replace("_", " ")
+    if not views:
+        return f"For {label}: no camera view gives a reliable reading yet"
     if advised is None:
         return f"For {label}: film from the {' or '.join(v.value for v in views)}"
     return f"For {label}: {exercise.filming_advice[advised]}"

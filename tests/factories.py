@@ -262,9 +262,15 @@ def bridge_series(script: Script, *, oblique: bool = False,
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 
-def feet_end_bridge_series(script: Script) -> PoseSeries:
+def feet_end_bridge_series(script: Script, *, lost_above: float | None = None) -> PoseSeries:
     """Glute bridges filmed from the feet end: the trunk runs up the picture, the knees
-    stand above the hips until the hips rise to their level; the feet are nearest."""
+    stand above the hips until the hips rise to their level; the feet are nearest.
+
+    With ``lost_above``, the pose model's failure seen on rendered feet-end clips: past
+    that share of each lift it takes the raised thighs for the trunk, which then reads
+    across the picture (the shoulders beside the hips), and puts the knees down the shins,
+    below the hips.
+    """
     times, spans = script.timeline()
     samples = []
     for t in times:
@@ -272,12 +278,15 @@ def feet_end_bridge_series(script: Script) -> PoseSeries:
         rep = rep or BridgeRep()
         hips_y = 420.0 - 100.0 * phase
         knee_half = 55.0 * (1.0 - rep.knees_in * phase)
+        lost = lost_above is not None and phase > lost_above
         points = {}
         for side, sign in ((("LEFT",), 1.0), (("RIGHT",), -1.0)):
             name = side[0]
-            points[L[f"{name}_SHOULDER"]] = np.array([640.0 + sign * 60.0, 300.0])
+            points[L[f"{name}_SHOULDER"]] = (np.array([560.0, hips_y + sign * 20.0]) if lost
+                                             else np.array([640.0 + sign * 60.0, 300.0]))
             points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_y])
-            points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * knee_half, 330.0])
+            points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * knee_half,
+                                                  hips_y + 80.0 if lost else 330.0])
             points[L[f"{name}_ANKLE"]] = np.array([640.0 + sign * 60.0, 460.0])
             points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
             points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])

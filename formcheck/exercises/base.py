@@ -75,6 +75,8 @@ class Check:
     def needs(self) -> str:
         """Which views the check needs, for the skip reason: "a side or oblique view"."""
         names = [v.value for v in View if v in self.views and v not in self.too_coarse_in]
+        if not names:
+            return "a view the pose model reads it from reliably (none yet)"
         article = "an" if names[0][0] in "aeiou" else "a"
         return f"{article} {' or '.join(names)} view"
 
@@ -154,6 +156,14 @@ def _every_frame(body: BodySignals) -> np.ndarray:
     return np.ones(len(body), dtype=bool)
 
 
+def _nothing_lost(body: BodySignals, view: View) -> np.ndarray:
+    return np.zeros(len(body), dtype=bool)
+
+
+def _always_trusted(lost_share: float, view: View) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Exercise:
     """An exercise module's declaration.
@@ -187,6 +197,12 @@ class Exercise:
         in_posture: ``(body) -> (T,)`` frames in the exercise's posture; a rep spent
             mostly out of it (a deadlift counted on someone lying down after a change of
             exercise) is not graded.
+        lost_frames: ``(body, view) -> (T,)`` frames in which the pose model has
+            visibly lost the body for this exercise from this view (a pose the view makes
+            impossible); the session keeps a running count.
+        untrusted: ``(lost_share, view) -> reason or None``: given the share of frames
+            lost, why the clip cannot be counted from this view, with how to film, so that
+            it is reported ungradable rather than counted wrongly; None when it can.
     """
 
     name: str
@@ -206,6 +222,8 @@ class Exercise:
     signal_views: frozenset[View] = frozenset()
     filming_advice: dict[View, str] = field(default_factory=dict)
     in_posture: Callable[[BodySignals], np.ndarray] = _every_frame
+    lost_frames: Callable[[BodySignals, View], np.ndarray] = _nothing_lost
+    untrusted: Callable[[float, View], str | None] = _always_trusted
 
     @property
     def metrics(self) -> frozenset[str]:

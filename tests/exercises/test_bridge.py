@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from formcheck.exercises import BRIDGE, View
-from formcheck.exercises.bridge import CHECKS
-from formcheck.report import Report
-from tests.factories import BridgeRep, Script, bridge_series, feet_end_bridge_series, grade
+from formcheck.exercises import BRIDGE, View, posture
+from formcheck.exercises.bridge import (
+    CHECKS,
+    FEET_END_LYING_SHARE,
+    LOST_TRUNK_DEG,
+    LYING_SHARE,
+    MAX_LOST_SHARE,
+    feet_end_lost,
+    lost_frames,
+    recognise,
+    untrusted,
+)
+from formcheck.report import Report, Status
+from tests.factories import (
+    BridgeRep,
+    Script,
+    body,
+    bridge_series,
+    feet_end_bridge_series,
+    grade,
+)
 
 
 def _grade(reps: list[BridgeRep], view: View = View.SIDE, *,
@@ -68,8 +86,10 @@ def test_side_view_skips_pelvic_drop_and_knees_with_advice() -> None:
     skipped = dict(report.skipped_checks)
     assert set(skipped) == {"bridge.pelvic_drop", "bridge.knees_caving"}
     assert "needs an oblique view" in skipped["bridge.pelvic_drop"]
-    assert "needs a feet view" in skipped["bridge.knees_caving"]
+    # No view reads knees caving reliably yet (see FEET_END_KNEE_WIDTH): said, not advised.
+    assert "cannot be judged from any view yet" in skipped["bridge.knees_caving"]
     assert len(report.filming_advice) == 2
+    assert "no camera view gives a reliable reading yet" in report.filming_advice[1]
 
 
 @pytest.mark.parametrize(
@@ -98,14 +118,67 @@ def test_every_check_has_a_source_and_a_unit() -> None:
         assert check.code.startswith("bridge.")
 
 
-def test_bridges_from_the_feet_end_are_counted_and_knees_caving_is_caught() -> None:
+def test_bridges_from_the_feet_end_are_counted_and_knees_caving_is_skipped_saying_why() -> None:
+    # Caved-in knees read like steady ones on rendered feet-end clips: a good rep must
+    # not fail on them, and a caving rep is not graded on a width the model misreads.
     reps = [BridgeRep(), BridgeRep(), BridgeRep(knees_in=0.5)]
     report = grade(feet_end_bridge_series(Script(reps)))
+    assert report.status is Status.GRADED
     assert (report.exercise, report.view) == ("bridge", View.FEET)
     assert report.total_reps == 3
-    assert _codes(report) == [set(), set(), {"bridge.knees_caving"}]
+    assert _codes(report) == [set(), set(), set()]
     skipped = dict(report.skipped_checks)
-    assert "bridge.incomplete_lockout" in skipped and "bridge.knees_caving" not in skipped
+    assert "bridge.incomplete_lockout" in skipped
+    assert "misplaces knees" in skipped["bridge.knees_caving"]
+
+
+def test_a_feet_end_bridge_whose_body_the_model_loses_is_recognised_but_not_counted() -> None:
+    # Rendered feet-end clips: through most of each lift the pose model reads the trunk
+    # across the picture. Counting on such poses gave wrong counts; say why instead.
+    reps = [BridgeRep(), BridgeRep(), BridgeRep()]
+    report = grade(feet_end_bridge_series(Script(reps), lost_above=0.1))
+    assert report.status is Status.UNGRADABLE
+    assert (report.exercise, report.view) == ("bridge", View.FEET)
+    assert report.total_reps == 0
+    assert report.reason is not None
+    assert "filmed from the feet end" in report.reason and "film side-on" in report.reason
+    assert "neither standing nor lying" not in report.verdict
+
+
+def test_a_feet_end_bridge_lost_through_every_lift_is_still_recognised_as_a_bridge() -> None:
+    # Lying frames are then a minority (the rests between reps): the frames the model lost
+    # count toward the bridge's posture, never "neither standing nor lying".
+    series = feet_end_bridge_series(Script([BridgeRep()] * 3), lost_above=0.0)
+    signals = body(series)
+    lying_share = posture.lying(signals).mean()
+    assert FEET_END_LYING_SHARE <= lying_share < LYING_SHARE
+    cue = recognise(signals)
+    assert cue.matches and cue.view is View.FEET
+    report = grade(series)
+    assert report.status is Status.UNGRADABLE and report.exercise == "bridge"
+
+
+def test_a_feet_end_bridge_with_a_few_lost_frames_is_still_counted() -> None:
+    reps = [BridgeRep(), BridgeRep(), BridgeRep()]
+    series = feet_end_bridge_series(Script(reps), lost_above=0.9)
+    assert 0 < feet_end_lost(body(series)).mean() < MAX_LOST_SHARE
+    report = grade(series)
+    assert report.status is Status.GRADED and report.total_reps == 3
+
+
+def test_feet_end_lost_frames_are_those_with_the_trunk_across_the_picture() -> None:
+    signals = body(feet_end_bridge_series(Script([BridgeRep()]), lost_above=0.5))
+    across = signals.trunk_incl_img_deg > LOST_TRUNK_DEG
+    assert across.any() and np.array_equal(feet_end_lost(signals), across)
+    assert np.array_equal(lost_frames(signals, View.FEET), across)
+    assert not lost_frames(signals, View.SIDE).any()  # only the feet end is judged
+    assert not feet_end_lost(body(feet_end_bridge_series(Script([BridgeRep()])))).any()
+
+
+def test_a_feet_end_clip_exactly_at_the_lost_share_limit_is_still_graded() -> None:
+    assert untrusted(MAX_LOST_SHARE, View.FEET) is None
+    assert untrusted(MAX_LOST_SHARE + 0.01, View.FEET) is not None
+    assert untrusted(0.9, View.SIDE) is None and untrusted(0.9, View.HEAD) is None
 
 
 def test_an_oblique_view_skips_the_top_angles_it_reads_too_coarsely_and_says_why() -> None:
