@@ -85,8 +85,9 @@ class Provenance:
         formcheck_version: The formcheck package version.
         model: Pose model file name (empty when unknown).
         model_sha256: sha256 of the pose model file, or None when unknown.
-        settings_digest: sha256 of the session settings, rep engine settings and every
-            check's limit (see :func:`formcheck.session.settings_digest`).
+        settings_digest: sha256 of the session settings, rep engine settings, every
+            check's limit and the grading modules' source (see
+            :func:`formcheck.session.settings_digest`).
         source_sha256: sha256 of the graded file (the video, or the video a saved pose
             recording was made from), or None for a camera.
     """

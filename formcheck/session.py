@@ -37,6 +37,7 @@ import warnings
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -647,10 +648,30 @@ class Session:
         )
 
 
+#: The modules whose code decides a grade: every threshold of recognition, cleaning, the
+#: rep engine and the checks lives in one of them.
+GRADING_MODULES = ("session", "recognition", "reps", "body", "geometry", "grading",
+                   "prescription", "exercises/__init__", "exercises/base", "exercises/posture",
+                   "exercises/sldl", "exercises/bridge", "pose/cleaning", "pose/swaps",
+                   "pose/smoothing", "pose/landmarks")
+
+
+def _grading_code_sha256() -> str:
+    """sha256 of the grading modules' source (:data:`GRADING_MODULES`)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in GRADING_MODULES:
+        digest.update(name.encode() + b"\0" + (package / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
 def settings_digest(settings: SessionSettings, exercises: Mapping[str, Exercise]) -> str:
-    """sha256 of everything that decides a grade: the session settings, and per exercise
-    the rep engine settings and every check's metric, limit and views."""
+    """sha256 of everything that decides a grade: the session settings, per exercise the
+    rep engine settings and every check's metric, limit and views, and the source of the
+    grading modules (so that a changed threshold anywhere, recognition's included, changes
+    it)."""
     described = {
+        "code": _grading_code_sha256(),
         "session": asdict(settings),
         "exercises": {
             name: {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -340,3 +341,19 @@ def test_after_bridges_then_deadlifts_no_deadlift_is_graded_as_a_bridge() -> Non
     assert all(r.good for r in report.reps)
     assert [(e.exercise, e.to_exercise) for e in events if isinstance(e, ExerciseChanged)] == [
         ("bridge", "sldl")]
+
+
+def test_settings_digest_covers_the_code_of_every_grading_module() -> None:
+    """Thresholds that are not check limits (recognition's, the lost-body share of a
+    feet-end bridge, ...) live in these modules' source, which the digest hashes."""
+    import sys
+
+    from formcheck.session import GRADING_MODULES
+
+    package = Path(sys.modules["formcheck"].__file__).parent
+    assert all((package / f"{name}.py").is_file() for name in GRADING_MODULES)
+    deciding = {"formcheck.recognition", "formcheck.reps", "formcheck.exercises.posture",
+                *(sys.modules[check.__module__].__name__ for exercise in EXERCISES.values()
+                  for check in (exercise.recognise, exercise.primary_signal))}
+    assert {f"formcheck.{name.replace('/', '.')}".removesuffix(".__init__")
+            for name in GRADING_MODULES} >= deciding
