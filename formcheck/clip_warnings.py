@@ -190,8 +190,8 @@ class FrameLooker:
 
     def looks(self) -> FrameLooks:
         """What was recorded so far (the record starts again empty)."""
-        looks = FrameLooks(np.array(self._t, np.float64), np.array(self._bright, np.float32),
-                           np.array(self._diff, np.float32), self._backwards,
+        looks = FrameLooks(np.array(self._t, np.float64), np.array(self._bright, np.float64),
+                           np.array(self._diff, np.float64), self._backwards,
                            self._first_backwards_t)
         self._t, self._bright, self._diff = [], [], []
         self._backwards, self._first_backwards_t = 0, None
