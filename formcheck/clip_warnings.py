@@ -221,10 +221,10 @@ class ClipWatch:
         """Pass ``frames`` on, dropping any whose timestamp does not move forward (the
         analysis needs time to increase), and look at each."""
         looker = FrameLooker(self.settings.sample_px)
-        for frame in looker.frames(frames):
+        try:
+            yield from looker.frames(frames)
+        finally:  # the warnings are made at the end: take what was seen once
             self.replay(looker.looks())
-            yield frame
-        self.replay(looker.looks())  # the backward frames after the last one
 
     def replay(self, looks: FrameLooks) -> None:
         """Take what a :class:`FrameLooker` measured on the next frames of the clip."""
