@@ -356,8 +356,8 @@ def lost_frames(body: BodySignals, view: View) -> np.ndarray:
 
 def untrusted(lost_share: float, view: View) -> str | None:
     """Why a clip cannot be counted from ``view``, or None: when the pose model lost the
-    body in over :data:`MAX_LOST_SHARE` of the frames."""
-    if lost_share <= MAX_LOST_SHARE:
+    body (:func:`lost_frames`) in over :data:`MAX_LOST_SHARE` of the frames."""
+    if lost_share <= MAX_LOST_SHARE or view is View.HEAD:
         return None
     if view is View.FEET:
         return FEET_END_UNTRUSTED.format(share=lost_share)
@@ -485,7 +485,7 @@ BRIDGE = Exercise(
     untrusted=untrusted,
     checks=CHECKS,
     rep_settings=RepSettings(start_delta=6.0, min_amplitude=10.0, end_fraction=0.35,
-                             min_duration_s=0.4, max_duration_s=15.0),
+                             min_duration_s=0.4, max_duration_s=15.0, median_frames=5),
     primary_signal=primary_signal,
     measure=measure,
     recognise=recognise,

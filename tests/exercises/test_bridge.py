@@ -6,15 +6,18 @@ import numpy as np
 import pytest
 
 from formcheck.exercises import BRIDGE, View, posture
+from formcheck.exercises.base import Setup
 from formcheck.exercises.bridge import (
     CHECKS,
     FEET_END_LYING_SHARE,
     LOST_TRUNK_DEG,
     LYING_SHARE,
     MAX_LOST_SHARE,
+    PLAUSIBLE_HIP_DEG,
     feet_end_lost,
     lost_frames,
     recognise,
+    signed_hip_angle,
     untrusted,
 )
 from formcheck.report import Report, Status
@@ -171,14 +174,29 @@ def test_feet_end_lost_frames_are_those_with_the_trunk_across_the_picture() -> N
     across = signals.trunk_incl_img_deg > LOST_TRUNK_DEG
     assert across.any() and np.array_equal(feet_end_lost(signals), across)
     assert np.array_equal(lost_frames(signals, View.FEET), across)
-    assert not lost_frames(signals, View.SIDE).any()  # only the feet end is judged
+    assert not lost_frames(signals, View.HEAD).any()  # the head end has no such test
     assert not feet_end_lost(body(feet_end_bridge_series(Script([BridgeRep()])))).any()
 
 
-def test_a_feet_end_clip_exactly_at_the_lost_share_limit_is_still_graded() -> None:
-    assert untrusted(MAX_LOST_SHARE, View.FEET) is None
-    assert untrusted(MAX_LOST_SHARE + 0.01, View.FEET) is not None
-    assert untrusted(0.9, View.SIDE) is None and untrusted(0.9, View.HEAD) is None
+def test_side_on_lost_frames_are_those_with_a_hip_angle_no_bridge_makes() -> None:
+    script = Script([BridgeRep(), BridgeRep(top_hip_deg=205)])  # hyperextension is a pose
+    assert not lost_frames(body(bridge_series(script)), View.SIDE).any()
+    assert not lost_frames(body(bridge_series(script, oblique=True)), View.OBLIQUE).any()
+    # A feet-end clip read as if side-on: the hip angle folds past what a body can make.
+    misread = body(feet_end_bridge_series(Script([BridgeRep()])))
+    angle = signed_hip_angle(misread, Setup("bridge", View.SIDE))
+    low, high = PLAUSIBLE_HIP_DEG
+    outside = posture.detected(misread) & ((angle < low) | (angle > high))
+    assert outside.any() and np.array_equal(lost_frames(misread, View.SIDE), outside)
+
+
+def test_a_clip_exactly_at_the_lost_share_limit_is_still_graded() -> None:
+    for view in (View.FEET, View.SIDE, View.OBLIQUE):
+        assert untrusted(MAX_LOST_SHARE, view) is None
+        assert untrusted(MAX_LOST_SHARE + 0.01, view) is not None
+    assert "feet end" in str(untrusted(0.9, View.FEET))
+    assert "misplaced" in str(untrusted(0.9, View.OBLIQUE))
+    assert untrusted(0.9, View.HEAD) is None
 
 
 def test_an_oblique_view_skips_the_top_angles_it_reads_too_coarsely_and_says_why() -> None:
