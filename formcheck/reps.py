@@ -7,6 +7,12 @@ hysteresis between leaving (``start_delta``) and returning (``end_fraction``),
 so that jitter near a threshold, a pause at the top, getting into position and
 small partial movements are not counted.
 
+Before the state machine, the signal may pass through a centred running median of
+``median_frames`` samples: a spike of a frame or two, where the pose model misplaced a
+joint, then neither ends a rep early nor starts a false one. The median of a sample needs
+the samples after it, so the engine reports a rep that many frames later (two frames, 80 ms
+at 25 fps, for a median of five) and times it on the samples themselves.
+
 The signal rises during a rep: trunk inclination for a deadlift, hip angle for a
 bridge. The resting level adapts while at rest (the lowest recent value), so a
 person who shifts position between reps is followed.
@@ -41,6 +47,8 @@ class RepSettings:
             down from its peak by at least this fraction of its amplitude is counted
             (heuristic: a quarter of the way back is clearly past the peak and not a
             pause at it).
+        median_frames: The signal is first the median of this many samples centred on
+            each (odd; 1: taken as it is).
     """
 
     start_delta: float
@@ -51,6 +59,11 @@ class RepSettings:
     rest_window_s: float = 1.5
     max_gap_s: float = 1.0
     cut_return_fraction: float = 0.25
+    median_frames: int = 1
+
+    def __post_init__(self) -> None:
+        if self.median_frames < 1 or self.median_frames % 2 == 0:
+            raise ValueError(f"median_frames must be odd and positive, not {self.median_frames}")
 
 
 @dataclass(frozen=True)
@@ -104,11 +117,52 @@ class _State(Enum):
     MOVING = "moving"
 
 
+class _CentredMedian:
+    """A centred running median over ``size`` samples, fed one sample at a time: each
+    sample comes out (with its own time) once the samples after it have come in, and
+    :meth:`drain` lets the last ones out with the window cut short on the right."""
+
+    def __init__(self, size: int) -> None:
+        self._half = size // 2
+        self._window: deque[tuple[float, float]] = deque(maxlen=size)
+        self._waiting = 0
+
+    @property
+    def last_t(self) -> float:
+        """Time of the newest sample taken, or -inf."""
+        return self._window[-1][0] if self._window else -math.inf
+
+    def push(self, t_s: float, value: float) -> tuple[float, float] | None:
+        """Take a sample; return the (time, median) of the one it completes, if any."""
+        self._window.append((t_s, value))
+        self._waiting += 1
+        if self._waiting <= self._half:
+            return None
+        return self._release()
+
+    def drain(self) -> list[tuple[float, float]]:
+        """The samples still waiting, each with the median of what is there around it."""
+        out = []
+        while self._waiting:
+            out.append(self._release())
+        self._window.clear()
+        return out
+
+    def _release(self) -> tuple[float, float]:
+        k = len(self._window) - self._waiting
+        values = sorted(v for _, v in list(self._window)[max(0, k - self._half):])
+        self._waiting -= 1
+        middle = len(values) // 2
+        median = values[middle] if len(values) % 2 else 0.5 * (values[middle - 1] + values[middle])
+        return self._window[k][0], median
+
+
 class RepEngine:
     """Feed ``(t_s, value)`` pairs in time order with :meth:`update`; reps come out."""
 
     def __init__(self, settings: RepSettings) -> None:
         self.settings = settings
+        self._median = _CentredMedian(settings.median_frames)
         self._state = _State.REST
         self._recent: deque[tuple[float, float]] = deque()
         self._rest_value = math.nan
@@ -144,10 +198,14 @@ class RepEngine:
         return Phase.PEAK if self._last_t - self._peak_s >= PEAK_HOLD_S else Phase.AWAY
 
     def finish(self, end_s: float) -> Rep | None:
-        """The stream has ended at ``end_s``: the rep under way, if it is past its peak and
-        on its way back (see :attr:`RepSettings.cut_return_fraction`) and was still seen
-        within ``max_gap_s`` of the end, marked as ended by the clip."""
+        """The stream has ended at ``end_s``: the samples still in the median go through,
+        then the rep under way, if it is past its peak and on its way back (see
+        :attr:`RepSettings.cut_return_fraction`) and was still seen within ``max_gap_s`` of
+        the end, comes out marked as ended by the clip."""
         settings = self.settings
+        done = self._drain()
+        if done is not None:
+            return done
         if (not self.moving or not math.isfinite(self._last_value)
                 or end_s - self._last_t > settings.max_gap_s):
             return None
@@ -170,9 +228,23 @@ class RepEngine:
 
     def update(self, t_s: float, value: float) -> Rep | None:
         """Take one sample; return the rep it completes, if any. NaN means no person."""
-        settings = self.settings
         if not math.isfinite(value):
             return None
+        # Across a gap the median does not mix the samples either side of it.
+        done = self._drain() if t_s - self._median.last_t > self.settings.max_gap_s else None
+        released = self._median.push(t_s, value)  # (nothing comes out right after a drain)
+        return self._step(*released) if released is not None else done
+
+    def _drain(self) -> Rep | None:
+        """Let the samples waiting in the median through the state machine."""
+        done = None
+        for t_s, value in self._median.drain():
+            done = self._step(t_s, value) or done
+        return done
+
+    def _step(self, t_s: float, value: float) -> Rep | None:
+        """The state machine, on one sample of the median signal."""
+        settings = self.settings
         if t_s - self._last_t > settings.max_gap_s:
             self._restart()
         self._last_t = t_s

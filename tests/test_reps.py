@@ -99,3 +99,59 @@ def test_a_rep_is_reported_on_the_frame_it_ends() -> None:
             break
     else:
         pytest.fail("no rep")
+
+
+MEDIAN = RepSettings(start_delta=10.0, min_amplitude=20.0, end_fraction=0.35,
+                     min_duration_s=0.4, max_duration_s=12.0, median_frames=5)
+
+
+def test_a_two_frame_dip_at_the_top_splits_a_rep_without_the_median_but_not_with_it() -> None:
+    values = _reps_signal([70])
+    top = int(np.argmax(values))
+    values[top:top + 2] = 10.0  # the pose model misplaced a joint for two frames
+    assert len(_run(values)) == 2
+    reps = _run(values, MEDIAN)
+    assert len(reps) == 1
+    clean = _run(_reps_signal([70]))[0]
+    assert reps[0].start_s == pytest.approx(clean.start_s, abs=1 / FPS)
+    assert reps[0].end_s == pytest.approx(clean.end_s, abs=1 / FPS)
+
+
+def test_a_two_frame_spike_at_rest_is_not_a_rep_with_the_median() -> None:
+    values = np.full(int(4 * FPS), 10.0)
+    values[50:52] = 90.0
+    values[52:65] = 10.0
+    assert _run(values, RepSettings(start_delta=10.0, min_amplitude=20.0,
+                                    min_duration_s=0.0)) != []
+    assert _run(values, MEDIAN) == []
+
+
+def test_the_median_reports_a_rep_half_its_window_late_and_finish_lets_the_rest_out() -> None:
+    values = _reps_signal([70])
+    engine = RepEngine(MEDIAN)
+    ended_at = None
+    for i, value in enumerate(values):
+        if engine.update(i / FPS, float(value)) is not None:
+            ended_at = i
+            break
+    assert ended_at is not None
+    rep = _run(values, MEDIAN)[0]
+    assert ended_at / FPS == pytest.approx(rep.end_s + 2 / FPS)
+    # A clip cut on the way down: the last two samples still reach the engine at the end.
+    cut = values[: int(np.argmax(values)) + int(0.6 * FPS)]
+    engine = RepEngine(MEDIAN)
+    assert all(engine.update(i / FPS, float(v)) is None for i, v in enumerate(cut))
+    last = engine.finish(len(cut) / FPS)
+    assert last is not None and last.ended_by_clip
+    assert last.end_s == pytest.approx((len(cut) - 1) / FPS)
+
+
+def test_the_median_does_not_mix_samples_across_a_gap() -> None:
+    values = _reps_signal([70, 70], rest_s=3.0)
+    values[190:240] = np.nan  # 1.7 s without a person, between the two reps
+    assert len(_run(values, MEDIAN)) == len(_run(values)) == 2
+
+
+def test_median_frames_must_be_odd() -> None:
+    with pytest.raises(ValueError, match="odd"):
+        RepSettings(start_delta=1.0, min_amplitude=2.0, median_frames=4)
