@@ -294,15 +294,19 @@ def top_frames(body: BodySignals, rep: Rep, signal: np.ndarray) -> np.ndarray:
     return top if top.size else np.array([body.index_at(rep.peak_s)])
 
 
-def working_side(body: BodySignals, tops: np.ndarray) -> int | None:
+def working_side(body: BodySignals, reps: list[Rep]) -> int | None:
     """For a single-leg bridge, the leg that stays bent (the working leg); else None.
 
-    In the top phase of a rep (``tops``: the whole hold, as the free leg may come down
-    before the hips do), one knee straight (over 150 degrees) and the other bent (under
-    130) means one leg is lifted and extended. Seen obliquely the bent knee can read
-    wider; a knee straighter still (over 160) with the ankles over a torso length apart
-    (the free foot in the air) also means one leg is lifted.
+    Around the peaks of the reps, one knee straight (over 150 degrees) and the other
+    bent (under 130) means one leg is lifted and extended. Seen obliquely the bent knee
+    can read wider; a knee straighter still (over 160) with the ankles over a torso length
+    apart (the free foot in the air) also means one leg is lifted. (Reading the whole top
+    phase instead was tried: it took a double-leg oblique clip of the tuning split for a
+    single-leg one.)
     """
+    if not reps:
+        return None
+    tops = np.concatenate([body.window(r.peak_s - 0.2, r.peak_s + 0.2) for r in reps])
     if tops.size == 0:
         return None
     with warnings.catch_warnings():
@@ -323,8 +327,7 @@ def working_side(body: BodySignals, tops: np.ndarray) -> int | None:
 
 def resolve_setup(window: BodySignals, first_rep: Rep, setup: Setup) -> Setup:
     """Double or single-leg, and the working leg, from the top of the first rep."""
-    tops = top_frames(window, first_rep, primary_signal(window, setup))
-    side = working_side(window, tops)
+    side = working_side(window, [first_rep])
     return Setup(setup.exercise, setup.view, "single_leg" if side is not None else "double",
                  side)
 
