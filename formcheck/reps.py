@@ -49,6 +49,12 @@ class RepSettings:
             pause at it).
         median_frames: The signal is first the median of this many samples centred on
             each (odd; 1: taken as it is).
+        settle_s: When set, a rep also ends where the signal has settled, moving less
+            than ``start_delta`` for this long, at least ``settle_fraction`` of the
+            amplitude back from its peak: the person lies or stands at a new resting
+            level (feet moved between reps) and the next rep starts from there. None:
+            only the return to the old resting level ends a rep.
+        settle_fraction: See ``settle_s``.
     """
 
     start_delta: float
@@ -60,6 +66,8 @@ class RepSettings:
     max_gap_s: float = 1.0
     cut_return_fraction: float = 0.25
     median_frames: int = 1
+    settle_s: float | None = None
+    settle_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         if self.median_frames < 1 or self.median_frames % 2 == 0:
@@ -163,6 +171,7 @@ class RepEngine:
     def __init__(self, settings: RepSettings) -> None:
         self.settings = settings
         self._median = _CentredMedian(settings.median_frames)
+        self._moving: deque[tuple[float, float]] = deque()  # the last settle_s of a rep
         self._state = _State.REST
         self._recent: deque[tuple[float, float]] = deque()
         self._rest_value = math.nan
@@ -262,6 +271,7 @@ class RepEngine:
                 self._state = _State.MOVING
                 self._rest_value, self._start_s = rest, start_s
                 self._peak_value, self._peak_s = value, t_s
+                self._moving.clear()
             return None
 
         if value > self._peak_value:
@@ -271,15 +281,39 @@ class RepEngine:
             self._restart()
             self._recent.append((t_s, value))
             return None
-        if value > self._rest_value + settings.end_fraction * max(amplitude, settings.start_delta):
-            return None
-        # Back at rest.
+        if value <= self._rest_value + settings.end_fraction * max(amplitude,
+                                                                   settings.start_delta):
+            return self._end(t_s, [(t_s, value)])
+        settled = self._settled(t_s, value, amplitude)
+        return self._end(settled[0][0], settled) if settled else None
+
+    def _settled(self, t_s: float, value: float, amplitude: float) -> list[tuple[float, float]]:
+        """The samples over which the signal has settled away from its peak (see
+        :attr:`RepSettings.settle_s`), or none."""
+        settings = self.settings
+        if settings.settle_s is None:
+            return []
+        self._moving.append((t_s, value))
+        while self._moving and self._moving[0][0] < t_s - settings.settle_s:
+            self._moving.popleft()
+        values = [v for _, v in self._moving]
+        if (t_s - self._moving[0][0] < 0.9 * settings.settle_s
+                or max(values) - min(values) >= settings.start_delta
+                or self._peak_value - max(values) < settings.settle_fraction * amplitude):
+            return []
+        return list(self._moving)
+
+    def _end(self, end_s: float, rest: list[tuple[float, float]]) -> Rep | None:
+        """Back at rest at ``end_s``, ``rest`` the samples seen there: the rep, if it
+        travelled far enough and lasted long enough."""
+        settings = self.settings
+        amplitude = self._peak_value - self._rest_value
         rep = None
-        if amplitude >= settings.min_amplitude and t_s - self._start_s >= settings.min_duration_s:
+        if amplitude >= settings.min_amplitude and end_s - self._start_s >= settings.min_duration_s:
             self._count += 1
-            rep = Rep(self._count, self._start_s, self._peak_s, t_s, self._rest_value,
+            rep = Rep(self._count, self._start_s, self._peak_s, end_s, self._rest_value,
                       self._peak_value)
         self._state = _State.REST
         self._recent.clear()
-        self._recent.append((t_s, value))
+        self._recent.extend(rest)
         return rep

@@ -155,3 +155,24 @@ def test_the_median_does_not_mix_samples_across_a_gap() -> None:
 def test_median_frames_must_be_odd() -> None:
     with pytest.raises(ValueError, match="odd"):
         RepSettings(start_delta=1.0, min_amplitude=2.0, median_frames=4)
+
+
+def test_a_rep_ends_where_the_signal_settles_at_a_new_resting_level() -> None:
+    # A rep from 10 up to 80 that comes back only to 55 (the feet moved further away),
+    # rests there 2 s, then a second rep from 55 up to 80 and back.
+    def ramp(a: float, b: float, s: float) -> np.ndarray:
+        return np.linspace(a, b, int(s * FPS))
+
+    values = np.concatenate([np.full(30, 10.0), ramp(10, 80, 1.0), np.full(30, 80.0),
+                             ramp(80, 55, 0.7), np.full(60, 55.0), ramp(55, 80, 0.7),
+                             np.full(30, 80.0), ramp(80, 55, 0.7), np.full(60, 55.0)])
+    assert _run(values) == []  # never back within 35% of the first rest: no rep ends
+    settling = RepSettings(start_delta=10.0, min_amplitude=20.0, settle_s=1.0)
+    reps = _run(values, settling)
+    assert len(reps) == 2
+    # It ends as the signal comes within start_delta of where it settles, on the way down.
+    down_s, flat_s = (30 + 30 + 30) / FPS, (30 + 30 + 30 + 21) / FPS
+    assert down_s < reps[0].end_s <= flat_s
+    assert reps[1].rest_value == pytest.approx(55.0)
+    # A hold at the top is not settling: it is within start_delta of the peak.
+    assert len(_run(_reps_signal([70, 70], rest_s=2.0), settling)) == 2
