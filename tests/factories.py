@@ -262,7 +262,8 @@ def bridge_series(script: Script, *, oblique: bool = False,
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 
-def feet_end_bridge_series(script: Script, *, lost_above: float | None = None) -> PoseSeries:
+def feet_end_bridge_series(script: Script, *, lost_above: float | None = None,
+                           low_camera: bool = False) -> PoseSeries:
     """Glute bridges filmed from the feet end: the trunk runs up the picture, the knees
     stand above the hips until the hips rise to their level; the feet are nearest.
 
@@ -270,6 +271,10 @@ def feet_end_bridge_series(script: Script, *, lost_above: float | None = None) -
     that share of each lift it takes the raised thighs for the trunk, which then reads
     across the picture (the shoulders beside the hips), and puts the knees down the shins,
     below the hips.
+
+    With ``low_camera``, the misreading seen from a camera low at the feet: the body looks
+    upright, a short trunk (far, along the line of sight) over the knees, and shins much
+    longer than the trunk standing up near the camera.
     """
     times, spans = script.timeline()
     samples = []
@@ -282,6 +287,15 @@ def feet_end_bridge_series(script: Script, *, lost_above: float | None = None) -
         points = {}
         for side, sign in ((("LEFT",), 1.0), (("RIGHT",), -1.0)):
             name = side[0]
+            if low_camera:
+                hips_low = 300.0 - 15.0 * phase
+                points[L[f"{name}_SHOULDER"]] = np.array([640.0 + sign * 60.0, hips_low - 35.0])
+                points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_low])
+                points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * 55.0, 340.0])
+                points[L[f"{name}_ANKLE"]] = np.array([640.0 + sign * 60.0, 460.0])
+                points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
+                points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])
+                continue
             points[L[f"{name}_SHOULDER"]] = (np.array([560.0, hips_y + sign * 20.0]) if lost
                                              else np.array([640.0 + sign * 60.0, 300.0]))
             points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_y])

@@ -56,6 +56,16 @@ MAX_LOST_SHARE = 0.33
 #: the model lost for good after the first rep shows 0.04 lying; clips of other exercises
 #: show none, as no other exercise raises the knees this high above the hips).
 FEET_END_LYING_SHARE = 0.03
+#: A clip in which at least this share of the frames with a person shows shins standing up
+#: toward the camera (posture.shins_toward_camera) and that is recognised as nothing else is
+#: a bridge filmed from a low camera at the feet end, which the pose model reads as a person
+#: standing (heuristic: such clips of the tuning and seen held-out splits read 0.47-1.0;
+#: deadlifts from the rear or front at most 0.28, the real clips at most 0.34).
+LOW_FEET_END_SHARE = 0.4
+LOW_FEET_END = (
+    "a bridge filmed from a low camera at the feet end, it seems: from there the pose model"
+    " reads the lying body as upright, so it cannot be graded; film side-on, camera at hip"
+    " height, for the count, lockout, hyperextension and feet placement")
 FEET_END_UNTRUSTED = (
     "a bridge filmed from the feet end: the pose model lost the body in {share:.0%} of the"
     " frames seen (it takes the raised thighs for the trunk), so the reps cannot be counted;"
@@ -396,6 +406,9 @@ def recognise(body: BodySignals) -> Cue:
     if _lost_lying_from_the_feet_end(body, down, lying_share):
         return Cue("bridge", True, View.FEET, "lying on the back with the knees bent,"
                    " filmed from the feet end", lying_share)
+    shins = posture.share(posture.shins_toward_camera(body), posture.detected(body))
+    if shins >= LOW_FEET_END_SHARE:
+        return Cue("bridge", False, View.FEET, LOW_FEET_END, shins)
     return Cue("bridge", False, None, "the person was not lying on their back with the knees"
                " bent for most of the clip", lying_share)
 

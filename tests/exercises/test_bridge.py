@@ -11,6 +11,7 @@ from formcheck.exercises.bridge import (
     CHECKS,
     FEET_END_LYING_SHARE,
     LOST_TRUNK_DEG,
+    LOW_FEET_END,
     LYING_SHARE,
     MAX_LOST_SHARE,
     PLAUSIBLE_HIP_DEG,
@@ -23,11 +24,13 @@ from formcheck.exercises.bridge import (
 from formcheck.report import Report, Status
 from tests.factories import (
     BridgeRep,
+    HingeRep,
     Script,
     body,
     bridge_series,
     feet_end_bridge_series,
     grade,
+    hinge_series,
 )
 
 
@@ -205,3 +208,16 @@ def test_an_oblique_view_skips_the_top_angles_it_reads_too_coarsely_and_says_why
     skipped = dict(report.skipped_checks)
     for code in ("bridge.incomplete_lockout", "bridge.hyperextension", "bridge.feet_placement"):
         assert "film side-on" in skipped[code] and "degrees off" in skipped[code]
+
+
+def test_a_bridge_read_as_upright_from_a_low_feet_end_camera_is_not_graded_saying_why() -> None:
+    series = feet_end_bridge_series(Script([BridgeRep(), BridgeRep()]), low_camera=True)
+    signals = body(series)
+    assert posture.shins_toward_camera(signals).all()
+    assert not posture.standing(signals).any()  # it is not a person standing facing us
+    cue = recognise(signals)
+    assert (cue.matches, cue.view, cue.seen) == (False, View.FEET, LOW_FEET_END)
+    report = grade(series)
+    assert report.status is Status.UNGRADABLE and "low camera at the feet end" in report.reason
+    # People standing never show shins that long against the trunk.
+    assert not posture.shins_toward_camera(body(hinge_series(Script([HingeRep()])))).any()
