@@ -24,6 +24,7 @@ When the stream ends during a rep that is past its peak and on its way back,
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
@@ -47,6 +48,10 @@ class RepSettings:
             down from its peak by at least this fraction of its amplitude is counted
             (heuristic: a quarter of the way back is clearly past the peak and not a
             pause at it).
+        cut_amplitude_fraction: ... and, after earlier reps, whose amplitude is at least
+            this fraction of theirs (median): the legs put down as a clip ends are not a
+            rep cut short (heuristic: such a movement read 13 degrees against earlier
+            bridges of 49-54 on a rendered clip).
         median_frames: The signal is first the median of this many samples centred on
             each (odd; 1: taken as it is).
         settle_s: When set, a rep also ends where the signal has settled, moving less
@@ -65,6 +70,7 @@ class RepSettings:
     rest_window_s: float = 1.5
     max_gap_s: float = 1.0
     cut_return_fraction: float = 0.25
+    cut_amplitude_fraction: float = 0.5
     median_frames: int = 1
     settle_s: float | None = None
     settle_fraction: float = 0.25
@@ -172,6 +178,7 @@ class RepEngine:
         self.settings = settings
         self._median = _CentredMedian(settings.median_frames)
         self._moving: deque[tuple[float, float]] = deque()  # the last settle_s of a rep
+        self._amplitudes: list[float] = []  # of the reps counted
         self._state = _State.REST
         self._recent: deque[tuple[float, float]] = deque()
         self._rest_value = math.nan
@@ -220,15 +227,22 @@ class RepEngine:
             return None
         amplitude = self._peak_value - self._rest_value
         returned = self._peak_value - self._last_value
+        earlier = statistics.median(self._amplitudes) if self._amplitudes else 0.0
         if (amplitude < settings.min_amplitude
+                or amplitude < settings.cut_amplitude_fraction * earlier
                 or self._last_t - self._start_s < settings.min_duration_s
                 or returned < settings.cut_return_fraction * amplitude):
             return None
-        self._count += 1
-        rep = Rep(self._count, self._start_s, self._peak_s, self._last_t, self._rest_value,
-                  self._peak_value, ended_by_clip=True)
+        rep = self._counted(self._last_t, ended_by_clip=True)
         self._restart()
         return rep
+
+    def _counted(self, end_s: float, *, ended_by_clip: bool = False) -> Rep:
+        """The rep under way, counted, ending at ``end_s``."""
+        self._count += 1
+        self._amplitudes.append(self._peak_value - self._rest_value)
+        return Rep(self._count, self._start_s, self._peak_s, end_s, self._rest_value,
+                   self._peak_value, ended_by_clip=ended_by_clip)
 
     def _restart(self) -> None:
         self._state = _State.REST
@@ -310,9 +324,7 @@ class RepEngine:
         amplitude = self._peak_value - self._rest_value
         rep = None
         if amplitude >= settings.min_amplitude and end_s - self._start_s >= settings.min_duration_s:
-            self._count += 1
-            rep = Rep(self._count, self._start_s, self._peak_s, end_s, self._rest_value,
-                      self._peak_value)
+            rep = self._counted(end_s)
         self._state = _State.REST
         self._recent.clear()
         self._recent.extend(rest)

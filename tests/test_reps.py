@@ -176,3 +176,17 @@ def test_a_rep_ends_where_the_signal_settles_at_a_new_resting_level() -> None:
     assert reps[1].rest_value == pytest.approx(55.0)
     # A hold at the top is not settling: it is within start_delta of the peak.
     assert len(_run(_reps_signal([70, 70], rest_s=2.0), settling)) == 2
+
+
+def test_a_small_movement_cut_by_the_end_is_not_a_rep_after_full_ones() -> None:
+    def ended(last_amplitude: float) -> Rep | None:
+        values = _reps_signal([70, 70, last_amplitude])
+        cut = values[: -int(1.0 * FPS) - int(0.9 * FPS)]  # on the way down from the last peak
+        engine = RepEngine(SETTINGS)
+        reps = [engine.update(i / FPS, float(v)) for i, v in enumerate(cut)]
+        assert len([r for r in reps if r is not None]) == 2
+        return engine.finish(len(cut) / FPS)
+
+    assert ended(25.0) is None  # legs put down at the end: under half the earlier reps
+    last = ended(60.0)
+    assert last is not None and last.ended_by_clip and last.index == 3
