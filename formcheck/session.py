@@ -478,7 +478,9 @@ class Session:
             return []
         # From the first frame in the new exercise's posture and out of the old one's.
         new = self.exercises[verdict.exercise]
-        moved = new.in_posture(body) & ~self._exercise.in_posture(body)
+        assert self._setup is not None and verdict.view is not None
+        moved = (new.in_posture(body, verdict.view)
+                 & ~self._exercise.in_posture(body, self._setup.view))
         since = float(body.t_s[int(np.argmax(moved))] if moved.any() else body.t_s[0])
         self._changed = ExerciseChanged(t, self._exercise.name, verdict.exercise, since)
         return [self._changed]
@@ -551,7 +553,8 @@ class Session:
         if self._changed is not None and rep.start_s >= self._changed.since_s:
             return []  # a movement of the next exercise, not a rep of this one
         seen = np.isfinite(window.trunk_incl_img_deg)
-        if seen.any() and exercise.in_posture(window)[seen].mean() < MIN_POSTURE_SHARE:
+        if (seen.any()
+                and exercise.in_posture(window, self._setup.view)[seen].mean() < MIN_POSTURE_SHARE):
             logger.debug("a %s rep at %.1f-%.1f s out of its posture: not graded",
                          exercise.name, rep.start_s, rep.end_s)
             return []

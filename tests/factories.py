@@ -305,8 +305,9 @@ def feet_end_bridge_series(script: Script, *, lost_above: float | None = None,
             points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
             points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])
         sample = _sample(float(t), points, np.zeros(2))
-        sample.world_m[[L.LEFT_ANKLE, L.RIGHT_ANKLE], 2] = -0.5  # the feet nearest
-        sample.world_m[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 2] = 0.5
+        if not low_camera:  # (from a low camera the model reads the trunk upright in 3-D too)
+            sample.world_m[[L.LEFT_ANKLE, L.RIGHT_ANKLE], 2] = -0.5  # the feet nearest
+            sample.world_m[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 2] = 0.5
         samples.append(sample)
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 

@@ -152,7 +152,7 @@ def _no_readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
     return {}
 
 
-def _every_frame(body: BodySignals) -> np.ndarray:
+def _every_frame(body: BodySignals, view: View) -> np.ndarray:
     return np.ones(len(body), dtype=bool)
 
 
@@ -194,9 +194,9 @@ class Exercise:
             on plots of the signal), in ``signal_views``.
         signal_views: Views in which the primary signal is that metric.
         filming_advice: View -> how to film to get the checks that need it.
-        in_posture: ``(body) -> (T,)`` frames in the exercise's posture; a rep spent
-            mostly out of it (a deadlift counted on someone lying down after a change of
-            exercise) is not graded.
+        in_posture: ``(body, view) -> (T,)`` frames in the exercise's posture, as seen
+            from ``view``; a rep spent mostly out of it (a deadlift counted on someone
+            lying down after a change of exercise) is not graded.
         lost_frames: ``(body, view) -> (T,)`` frames in which the pose model has
             visibly lost the body for this exercise from this view (a pose the view makes
             impossible); the session keeps a running count.
@@ -221,7 +221,7 @@ class Exercise:
     signal_metric: str | None = None
     signal_views: frozenset[View] = frozenset()
     filming_advice: dict[View, str] = field(default_factory=dict)
-    in_posture: Callable[[BodySignals], np.ndarray] = _every_frame
+    in_posture: Callable[[BodySignals, View], np.ndarray] = _every_frame
     lost_frames: Callable[[BodySignals, View], np.ndarray] = _nothing_lost
     untrusted: Callable[[float, View], str | None] = _always_trusted
 

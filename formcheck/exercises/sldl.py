@@ -283,6 +283,11 @@ def view(body: BodySignals) -> View:
     return posture.standing_view(body, posture.frames_or_all(posture.standing(body), body))
 
 
+def in_posture(body: BodySignals, view: View) -> np.ndarray:
+    """``(T,)`` frames in a deadlift's posture (not lying down), from any view."""
+    return posture.not_lying(body)
+
+
 def recognise(body: BodySignals) -> Cue:
     """Is this a single-leg deadlift? Told apart by its hinged frames: the trunk well
     forward, one ankle high off the floor, and the standing knee only softly bent."""
@@ -364,7 +369,7 @@ SLDL = Exercise(
     name="sldl",
     title="single-leg deadlift",
     posture="standing",
-    in_posture=posture.not_lying,
+    in_posture=in_posture,
     checks=CHECKS,
     # Heuristic, tuned on the rendered tuning split and the seen held-out split: a partial
     # rep hinging to 25-38 degrees reads 19 obliquely, so a rep travels at least 15; a

@@ -221,3 +221,12 @@ def test_a_bridge_read_as_upright_from_a_low_feet_end_camera_is_not_graded_sayin
     assert report.status is Status.UNGRADABLE and "low camera at the feet end" in report.reason
     # People standing never show shins that long against the trunk.
     assert not posture.shins_toward_camera(body(hinge_series(Script([HingeRep()])))).any()
+
+
+def test_from_the_feet_end_every_frame_with_a_person_is_in_the_bridge_posture() -> None:
+    # There the pose model reads the top of a lift as a person standing, upright in 3-D.
+    signals = body(feet_end_bridge_series(Script([BridgeRep()]), low_camera=True))
+    upright = ~posture.not_standing(signals)
+    assert upright.any()
+    assert BRIDGE.in_posture(signals, View.FEET).all()
+    assert np.array_equal(BRIDGE.in_posture(signals, View.SIDE), ~upright)
