@@ -134,7 +134,8 @@ class _State(Enum):
 class _CentredMedian:
     """A centred running median over ``size`` samples, fed one sample at a time: each
     sample comes out (with its own time) once the samples after it have come in, and
-    :meth:`drain` lets the last ones out with the window cut short on the right."""
+    :meth:`drain` lets the last ones out, each over the samples around it that there are
+    (as many on either side)."""
 
     def __init__(self, size: int) -> None:
         self._half = size // 2
@@ -163,12 +164,14 @@ class _CentredMedian:
         return out
 
     def _release(self) -> tuple[float, float]:
-        k = len(self._window) - self._waiting
-        values = sorted(v for _, v in list(self._window)[max(0, k - self._half):])
+        # Centred on the sample, so near either end of the stream the window shrinks on
+        # both sides (the last sample comes out as it is, not pulled back by older ones).
+        window = list(self._window)
+        k = len(window) - self._waiting
+        reach = min(self._half, k, len(window) - 1 - k)
+        values = sorted(v for _, v in window[k - reach:k + reach + 1])
         self._waiting -= 1
-        middle = len(values) // 2
-        median = values[middle] if len(values) % 2 else 0.5 * (values[middle - 1] + values[middle])
-        return self._window[k][0], median
+        return window[k][0], values[len(values) // 2]
 
 
 class RepEngine:
