@@ -55,6 +55,17 @@ DEEP_KNEE_FLEXION = 75.0
 #: 18, 20) 0.06-0.19.
 FRONTAL_ANKLE_RISE = 0.3
 
+#: Why knee valgus is not judged from behind, the only view that shows it: at the bottom of
+#: a hinge the pose model places the stance knee too loosely. On the rendered tuning split
+#: and the earlier held-out split (seen), good reps read 0-18 degrees of change from
+#: standing and reps caving 16-17 degrees read 5.5-22: no limit catches caving without
+#: failing good reps (a limit of 6 was tried and failed good held-out reps).
+REAR_KNEE_VALGUS = (
+    "from behind the pose model places the stance knee too loosely at the bottom of a hinge"
+    " (on rendered clips, good reps and knees caving in read the same), so knee valgus"
+    " cannot be judged from any view yet")
+
+
 CHECKS: tuple[Check, ...] = (
     Check(
         code="sldl.stance_knee_bend",
@@ -145,6 +156,7 @@ CHECKS: tuple[Check, ...] = (
         fault_when="above",
         limit=10.0,
         views=REAR_ONLY,
+        too_coarse_in={View.REAR: REAR_KNEE_VALGUS},
         cue="keep the stance knee over the middle of the foot: do not let it cave in",
         describe="your stance knee caved in {value:.0f} degrees",
         source=(

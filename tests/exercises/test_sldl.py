@@ -46,16 +46,20 @@ def test_each_side_view_fault_is_caught_at_its_rep(fault: HingeRep, code: str) -
     assert report.reps[2].after_stop
 
 
-@pytest.mark.parametrize(
-    ("fault", "code"),
-    [(HingeRep(pelvis_tilt_deg=15), "sldl.hip_opening"),
-     (HingeRep(valgus_deg=20), "sldl.knee_valgus")],
-)
-def test_rear_view_faults_are_caught(fault: HingeRep, code: str) -> None:
-    report = _grade([HingeRep(), fault], View.REAR)
+def test_rear_view_hip_opening_is_caught() -> None:
+    report = _grade([HingeRep(), HingeRep(pelvis_tilt_deg=15)], View.REAR)
     assert report.total_reps == 2
-    assert _codes(report)[0] == set()
-    assert code in _codes(report)[1]
+    assert _codes(report) == [set(), {"sldl.hip_opening"}]
+
+
+def test_rear_view_skips_knee_valgus_saying_why_even_when_the_picture_shows_it() -> None:
+    # The pose model's stance knee from behind is too loose to judge on real renders, so a
+    # clean synthetic cave-in is skipped too: the check is never guessed from that view.
+    report = _grade([HingeRep(), HingeRep(valgus_deg=20)], View.REAR)
+    assert report.total_reps == 2 and report.good_reps == 2
+    skipped = dict(report.skipped_checks)
+    assert "too loosely" in skipped["sldl.knee_valgus"]
+    assert report.reps[1].metrics["stance_knee_valgus_img_deg"] > 10  # measured, not judged
 
 
 def test_side_view_skips_pelvis_and_valgus_with_a_reason() -> None:
