@@ -13,14 +13,13 @@ the feet end (azimuth, elevation, distance) and bodies, clothing and scenes draw
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_specs import PATTERNS, SPEC_DIR, _cam, _spec
+from make_specs import PATTERNS, SPEC_DIR, _cam, _spec, write_specs
 
 TUNE_DIR = SPEC_DIR / "feet"
 HOLDOUT_DIR = SPEC_DIR / "feet_holdout"
@@ -70,13 +69,8 @@ def build(table: dict[str, tuple[dict[str, Any], list[str | None], str, bool]],
 
 
 def main() -> None:
-    for folder, clips in ((TUNE_DIR, build(TUNE, 20261201)),
-                          (HOLDOUT_DIR, build(HOLDOUT, 20261202))):
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, spec in clips.items():
-            (folder / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n",
-                                                 encoding="utf-8")
-        print(f"{len(clips)} specs in {folder}")
+    write_specs(TUNE_DIR, build(TUNE, 20261201))
+    write_specs(HOLDOUT_DIR, build(HOLDOUT, 20261202))
 
 
 if __name__ == "__main__":

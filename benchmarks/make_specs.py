@@ -334,18 +334,20 @@ NOT_WRITTEN = {
 }
 
 
+def write_specs(folder: Path, clips: dict[str, dict[str, Any]]) -> None:
+    """Write each spec to ``folder/<name>.json``, overwriting a generated spec of that name
+    and leaving any other spec in the folder (added by hand) alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, spec in clips.items():
+        (folder / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(clips)} specs in {folder}")
+
+
 def main() -> None:
-    # Overwrites the generated specs; leaves any other spec in the folder (added by hand) alone.
-    SPEC_DIR.mkdir(parents=True, exist_ok=True)
-    for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, build_holdout()),
+    holdout = {name: spec for name, spec in build_holdout().items() if name not in NOT_WRITTEN}
+    for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, holdout),
                           (HOLDOUT2_DIR, build_holdout(seed=20261203, jitter=True))):
-        folder.mkdir(parents=True, exist_ok=True)
-        written = {name: spec for name, spec in clips.items()
-                   if not (folder == HOLDOUT_DIR and name in NOT_WRITTEN)}
-        for name, spec in written.items():
-            (folder / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n",
-                                                 encoding="utf-8")
-        print(f"{len(written)} specs in {folder}")
+        write_specs(folder, clips)
 
 
 if __name__ == "__main__":

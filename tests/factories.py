@@ -289,18 +289,17 @@ def feet_end_bridge_series(script: Script, *, lost_above: float | None = None,
             name = side[0]
             if low_camera:
                 hips_low = 300.0 - 15.0 * phase
-                points[L[f"{name}_SHOULDER"]] = np.array([640.0 + sign * 60.0, hips_low - 35.0])
-                points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_low])
-                points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * 55.0, 340.0])
-                points[L[f"{name}_ANKLE"]] = np.array([640.0 + sign * 60.0, 460.0])
-                points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
-                points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])
-                continue
-            points[L[f"{name}_SHOULDER"]] = (np.array([560.0, hips_y + sign * 20.0]) if lost
-                                             else np.array([640.0 + sign * 60.0, 300.0]))
-            points[L[f"{name}_HIP"]] = np.array([640.0 + sign * 40.0, hips_y])
-            points[L[f"{name}_KNEE"]] = np.array([640.0 + sign * knee_half,
-                                                  hips_y + 80.0 if lost else 330.0])
+                shoulder = np.array([640.0 + sign * 60.0, hips_low - 35.0])
+                hip = np.array([640.0 + sign * 40.0, hips_low])
+                knee = np.array([640.0 + sign * 55.0, 340.0])
+            else:
+                shoulder = (np.array([560.0, hips_y + sign * 20.0]) if lost
+                            else np.array([640.0 + sign * 60.0, 300.0]))
+                hip = np.array([640.0 + sign * 40.0, hips_y])
+                knee = np.array([640.0 + sign * knee_half, hips_y + 80.0 if lost else 330.0])
+            points[L[f"{name}_SHOULDER"]] = shoulder
+            points[L[f"{name}_HIP"]] = hip
+            points[L[f"{name}_KNEE"]] = knee
             points[L[f"{name}_ANKLE"]] = np.array([640.0 + sign * 60.0, 460.0])
             points[L[f"{name}_HEEL"]] = np.array([640.0 + sign * 60.0, 465.0])
             points[L[f"{name}_FOOT_INDEX"]] = np.array([640.0 + sign * 62.0, 475.0])
