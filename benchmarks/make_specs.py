@@ -20,9 +20,12 @@ SPEC_DIR = Path(__file__).resolve().parent / "specs"
 #: The first held-out part (seed 20261130). It was looked at while tuning issue 13, so it is
 #: kept only as a regression check; it is no longer held out.
 HOLDOUT_DIR = SPEC_DIR / "holdout"
-#: The fresh held-out part (seed 20261203, cameras jittered): rendered and scored only to
-#: report, never to tune.
+#: The second held-out part (seed 20261203, cameras jittered): scored once to report, then
+#: looked at, so no longer held out either.
 HOLDOUT2_DIR = SPEC_DIR / "holdout2"
+#: The third held-out part (seed 20261230, cameras jittered), drawn once the second had been
+#: looked at: rendered and scored only to report, never to tune.
+HOLDOUT3_DIR = SPEC_DIR / "holdout3"
 #: How far the fresh held-out cameras stray from each view's usual place, in degrees
 #: (azimuth, elevation): a phone is never put down exactly side-on or at one height.
 CAMERA_JITTER_DEG = (10.0, 6.0)
@@ -346,7 +349,8 @@ def write_specs(folder: Path, clips: dict[str, dict[str, Any]]) -> None:
 def main() -> None:
     holdout = {name: spec for name, spec in build_holdout().items() if name not in NOT_WRITTEN}
     for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, holdout),
-                          (HOLDOUT2_DIR, build_holdout(seed=20261203, jitter=True))):
+                          (HOLDOUT2_DIR, build_holdout(seed=20261203, jitter=True)),
+                          (HOLDOUT3_DIR, build_holdout(seed=20261230, jitter=True))):
         write_specs(folder, clips)
 
 
