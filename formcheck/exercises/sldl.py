@@ -13,6 +13,7 @@ each rep and falls back when the lifter stands up.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +35,14 @@ TOUCH_HEIGHT = 0.25
 TOUCH_MIN_TRUNK_DEG = 45.0
 #: The bottom phase of a rep: the trunk beyond this fraction of the rep's amplitude.
 BOTTOM_FRACTION = 0.5
+#: A trunk drawn this far from upright in the picture, deg, is upside down: no hinge takes
+#: it there, so the pose model has lost the body, and a rep with such frames is not judged
+#: on its landmarks (its length still counts). Heuristic: every rendered deadlift of the
+#: tuning and seen splits, the samples and the real deadlifts read at most 93 degrees; one
+#: rear clip the model turned upside down for a second (shoulders below the hips) read
+#: 160-176, and its hips "rolled open" 9-64 degrees on square reps.
+FLIPPED_TRUNK_DEG = 120.0
+FLIPPED = "the pose model drew the body upside down during this rep"
 
 # Recognition cues (heuristics tuned on the labelled real clips and the rendered samples).
 #: Share of the frames with a person spent standing, for the clip to be a standing exercise.
@@ -281,6 +290,8 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
             float(max(0.0, np.nanmax(change))), float(t[i]),
             body.side_visibility((HIP[stance], KNEE[stance], ANKLE[stance]), bottom))
 
+    if (body.trunk_incl_img_deg[frames] > FLIPPED_TRUNK_DEG).any():
+        out = {name: replace(m, unreliable=FLIPPED) for name, m in out.items()}
     cut = "the clip ended before the rep did" if rep.ended_by_clip else None
     out["rep_duration_s"] = Measurement(rep.duration_s, rep.end_s, unreliable=cut)
     if len(previous) >= 2:

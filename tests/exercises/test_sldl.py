@@ -6,6 +6,7 @@ import pytest
 
 from formcheck.exercises import SLDL, View
 from formcheck.exercises.sldl import CHECKS
+from formcheck.pose.landmarks import Landmark as L
 from formcheck.report import Report
 from tests.factories import HingeRep, Script, grade, hinge_series, rear_hinge_series
 
@@ -50,6 +51,27 @@ def test_rear_view_hip_opening_is_caught() -> None:
     report = _grade([HingeRep(), HingeRep(pelvis_tilt_deg=15)], View.REAR)
     assert report.total_reps == 2
     assert _codes(report) == [set(), {"sldl.hip_opening"}]
+
+
+def test_a_rep_the_pose_model_drew_upside_down_is_not_judged_on_its_landmarks() -> None:
+    # Seen on a rendered rear clip: for a second the model put the shoulders below the
+    # hips, and the hips "rolled open" on a square rep. Such a rep is counted, its
+    # landmark checks uncertain, not failed.
+    script = Script([HingeRep(), HingeRep()])
+    series = rear_hinge_series(script)
+    _, spans = script.timeline()
+    start, end, _ = spans[1]
+    middle = (start + end) / 2
+    flipped = abs(series.t_s - middle) < 0.1 * (end - start)
+    hips_y = series.image_px[flipped][:, [L.LEFT_HIP, L.RIGHT_HIP], 1].mean(axis=1)
+    for shoulder, x, below in ((L.LEFT_SHOULDER, 560.0, 110.0), (L.RIGHT_SHOULDER, 720.0, 150.0)):
+        series.image_px[flipped, shoulder, 0] = x
+        series.image_px[flipped, shoulder, 1] = hips_y + below
+    report = grade(series, SLDL.name)
+    assert report.total_reps == 2 and report.good_reps == 2
+    assert _codes(report) == [set(), set()]
+    assert "sldl.hip_opening" in {u.code for u in report.reps[1].uncertain}
+    assert "sldl.hip_opening" not in {u.code for u in report.reps[0].uncertain}
 
 
 def test_rear_view_skips_knee_valgus_saying_why_even_when_the_picture_shows_it() -> None:
