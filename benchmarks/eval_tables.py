@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 MEASURES = ("exercise_recognised", "rep_count_exact", "good_reps_exact",
-            "clean_clips_with_a_fault")
+            "clean_clips_with_a_fault", "declined_naming_the_exercise")
 
 
-def _rate(value: dict[str, Any]) -> str:
-    return f"{value['ok']}/{value['of']}" if value["of"] else "-"
+def _rate(value: dict[str, Any] | None) -> str:
+    return f"{value['ok']}/{value['of']}" if value and value["of"] else "-"
 
 
 def _f1(counts: dict[str, Any] | None) -> str:
@@ -33,7 +33,7 @@ def tables(evaluation: dict[str, Any]) -> str:
     rows = {**evaluation["by_view"], "all": evaluation["summary"]}
     for name, summary in rows.items():
         lines.append(f"| {name} | {summary['clips']} | "
-                     + " | ".join(_rate(summary[m]) for m in MEASURES) + " |")
+                     + " | ".join(_rate(summary.get(m)) for m in MEASURES) + " |")
     views = sorted(evaluation["faults_by_view"])
     lines += ["", "| code | all views | " + " | ".join(views) + " |",
               "| --- " * (len(views) + 2) + "|"]

@@ -19,6 +19,12 @@ side-on, say) does not stop the labelled count, because the analyser reports tha
 as skipped rather than guessing. ``label_good_reps_all`` keeps the count over every fault.
 Results are also summarised by labelled view (``by_view``).
 
+A clip that is not graded is scored as wrong on every measure above. So that an honest
+refusal is not mistaken for a wrong answer, the summary also says how many clips were
+declined naming the labelled exercise (``declined_naming_the_exercise``: "a bridge filmed
+from the feet end: the pose model lost the body..."), and how exact the counts were on
+the clips graded as the labelled exercise (``..._when_graded``).
+
 A clip that is missing or cannot be analysed (not a video, cut off, too short, over its
 time limit) does not stop the evaluation: it is scored as a clip where nothing was
 recognised (status ``error``, with ``error`` saying why), and counted in the summary's
@@ -64,6 +70,13 @@ class ClipScore:
     clean_clip_faulted: bool | None
     verdict: str
     error: str | None = None
+    #: Not graded, the report naming the labelled exercise (None for ``other`` labels).
+    declined: bool | None = None
+
+    @property
+    def graded_right(self) -> bool:
+        """Graded as the labelled exercise."""
+        return self.predicted_exercise == self.label_exercise != "other"
 
 
 @dataclass
@@ -117,6 +130,11 @@ class Evaluation:
             "clean_clips_with_a_fault": self._rate([c.clean_clip_faulted for c in clips]),
             "other_not_graded": self._rate([c.predicted_exercise == "other" for c in clips
                                             if c.label_exercise == "other"]),
+            "declined_naming_the_exercise": self._rate([c.declined for c in clips]),
+            "rep_count_exact_when_graded": self._rate([c.reps_exact for c in clips
+                                                       if c.graded_right]),
+            "good_reps_exact_when_graded": self._rate([c.good_exact for c in clips
+                                                       if c.graded_right]),
         }
 
     def by_view(self) -> dict[str, dict[str, Any]]:
@@ -272,6 +290,8 @@ def evaluate(labels_path: Path, analyse: Analyse,
                         if label_good is not None and label_exercise != "other" else None),
             clean_clip_faulted=(any(not r.good for r in report.reps) if all_good else None),
             verdict=report.verdict,
+            declined=(None if label_exercise == "other"
+                      else not report.graded and report.exercise == label_exercise),
         )
         if clip.get("reps") is not None and label_exercise != "other":
             score_faults(report, clip["reps"], evaluation.faults)
@@ -302,4 +322,5 @@ def _error_score(clip: dict[str, Any], forced: str | None, error: str) -> ClipSc
         good_reps=0, label_good_reps=label_good, label_good_reps_all=clip.get("good_reps"),
         good_exact=(label_good == 0 if label_good is not None and label_exercise != "other"
                     else None),
-        clean_clip_faulted=None, verdict=f"Not analysed: {error}", error=error)
+        clean_clip_faulted=None, verdict=f"Not analysed: {error}", error=error,
+        declined=None if label_exercise == "other" else False)

@@ -69,6 +69,27 @@ def test_scores_counts_and_faults(tmp_path: Path) -> None:
     json.dumps(data)
 
 
+def test_a_refusal_naming_the_exercise_is_told_apart_from_a_wrong_answer(tmp_path: Path) -> None:
+    labels = _labels(tmp_path, [
+        {"file": f"{name}.mp4", "exercise": "bridge", "total_reps": 2, "good_reps": 2,
+         "first_bad_rep": None} for name in ("right", "wrong", "declined", "missed")])
+    info = VideoInfo(str(tmp_path / "declined.mp4"), 640, 480, 30.0, 10.0, 300, "h264")
+    predictions = {
+        "right": _report(tmp_path / "right.mp4", "bridge", [(0, 2, set()), (3, 5, set())]),
+        "wrong": _report(tmp_path / "wrong.mp4", "bridge", [(0, 2, set())]),
+        "declined": Report("ungradable", info, "bridge", view="feet",
+                           reason="a bridge filmed from the feet end: the pose model lost it"),
+        "missed": _report(tmp_path / "missed.mp4", "other", []),
+    }
+    evaluation = evaluate(labels, lambda path, exercise: predictions[path.stem])
+    summary = evaluation.summary()
+    assert summary["rep_count_exact"] == {"ok": 1, "of": 4, "rate": 0.25}
+    assert summary["declined_naming_the_exercise"] == {"ok": 1, "of": 4, "rate": 0.25}
+    assert summary["rep_count_exact_when_graded"] == {"ok": 1, "of": 2, "rate": 0.5}
+    assert summary["good_reps_exact_when_graded"] == {"ok": 1, "of": 2, "rate": 0.5}
+    assert [c.declined for c in evaluation.clips] == [False, False, True, False]
+
+
 def test_forced_exercise_is_passed_and_not_scored(tmp_path: Path) -> None:
     labels = _labels(tmp_path, [{"file": "r.mp4", "exercise": "sldl", "analyse_as": "sldl",
                                  "total_reps": 1, "good_reps": 1, "first_bad_rep": None}])
