@@ -42,7 +42,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -255,7 +254,7 @@ def pack_task(members: list[tuple[str, bytes]], output: Path) -> None:
             zf.writestr(info, data)
     # Self-check: readable, stored, aligned, contents intact.
     with zipfile.ZipFile(tmp) as zf:
-        for (name, data), info in zip(members, zf.infolist()):
+        for (name, data), info in zip(members, zf.infolist(), strict=True):
             assert info.filename == name and info.compress_type == zipfile.ZIP_STORED
             assert zf.read(name) == data
             with open(tmp, "rb") as fh:
@@ -319,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     det = manifest["detector"]
     print(f"mediapipe wheel: {manifest['mediapipe']}")
     print(f"detector source: {det['source']} sha256 {det['source_sha256']}")
-    for variant, dest, info in built:
+    for variant, _dest, info in built:
         print(f"{variant} landmark source: {info['source']} sha256 {info['source_sha256']}")
     if manifest["missing"]:
         print("not in the wheel (not built): "
@@ -327,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     if "full" not in manifest["variants"]:
         log("the wheel has no pose_landmark_full.tflite; nothing written to --output")
         return 1
-    for variant, dest, _ in built:
+    for _variant, dest, _ in built:
         print(f"{dest}  size {dest.stat().st_size}  sha256 {sha256_file(dest)}")
     return 0
 
