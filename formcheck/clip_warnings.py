@@ -163,20 +163,23 @@ class FrameLooker:
 
     def frames(self, frames: Iterable[Frame]) -> Iterator[Frame]:
         """Pass ``frames`` on, less those going back in time, looking at each."""
-        for frame in frames:
-            if self._last_t is not None and frame.t_s <= self._last_t:
-                if self._last_t >= self.record_from_s:
-                    self._backwards += 1
-                    if self._first_backwards_t is None:
-                        self._first_backwards_t = self._last_t
-                continue
-            self._last_t = frame.t_s
-            bright, diff = self._measure(frame.image)
-            if frame.t_s >= self.record_from_s:
-                self._t.append(frame.t_s)
-                self._bright.append(bright)
-                self._diff.append(diff)
-            yield frame
+        return (frame for frame in frames if self.look(frame))
+
+    def look(self, frame: Frame) -> bool:
+        """Look at the next frame; False when it goes back in time (it is then dropped)."""
+        if self._last_t is not None and frame.t_s <= self._last_t:
+            if self._last_t >= self.record_from_s:
+                self._backwards += 1
+                if self._first_backwards_t is None:
+                    self._first_backwards_t = self._last_t
+            return False
+        self._last_t = frame.t_s
+        bright, diff = self._measure(frame.image)
+        if frame.t_s >= self.record_from_s:
+            self._t.append(frame.t_s)
+            self._bright.append(bright)
+            self._diff.append(diff)
+        return True
 
     def _measure(self, image: np.ndarray) -> tuple[float, float]:
         step = max(1, round(self.sample_px * image.shape[0] / 720))

@@ -185,7 +185,7 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
 def _view_of(clip: dict[str, Any]) -> View | None:
     """The clip's labelled view when it is one formcheck knows (real clips use free text)."""
     try:
-        return View(clip.get("view"))
+        return View(str(clip.get("view")))
     except ValueError:
         return None
 

@@ -331,6 +331,44 @@ def test_q_quits_and_the_report_of_the_reps_so_far_is_written(tmp_path: Path) ->
     assert written["total_reps"] == 2 and written["good_reps"] == 2
 
 
+class LeavingModel(FakeModel):
+    """The series' poses, but nobody in the frames of ``away`` (indexes)."""
+
+    def __init__(self, series: PoseSeries, away: range, **kwargs: object) -> None:
+        super().__init__(series, **kwargs)  # type: ignore[arg-type]
+        self.away = away
+
+    def estimate(self, frame: Frame) -> PoseSample:
+        sample = super().estimate(frame)
+        return PoseSample.missing(frame.t_s) if frame.index in self.away else sample
+
+
+def test_a_live_report_carries_the_warnings_a_file_report_would(tmp_path: Path) -> None:
+    series = hinge_series(SCRIPT)
+    away = range(int(np.searchsorted(series.t_s, 13.0)), int(np.searchsorted(series.t_s, 15.0)))
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"")  # settings only check that it exists; the fake source plays
+    source = FakeSource(series.t_s)
+    # A file's declared length, far longer than what is played before the user quits.
+    source.info = VideoInfo(str(clip), 1280, 720, 30.0, 600.0, 18000, "h264")
+    quit_at = int(np.searchsorted(series.t_s, 16.0))
+    settings = LiveSettings(source=clip, fast=True, window=False, analysis_fps=None,
+                            report=tmp_path / "r.json")
+    result = LiveRunner(settings, source=source, estimator=LeavingModel(series, away),
+                        display=FakeDisplay({quit_at: "q"}), sounds=FakeSounds()).run()
+    assert result.ending is Ending.QUIT
+    warnings = {w.code: w for w in result.report.warnings}
+    # The person left at 13 s as rep 4 began and came back at 15 s (2 s of the 16 played:
+    # under 90% of frames with a person); quitting early is not a file "cut off".
+    assert set(warnings) == {"person_left", "frames_without_person"}
+    assert warnings["person_left"].at_s == pytest.approx(13.0, abs=0.05)
+    assert "back at 15.0 s" in warnings["person_left"].message
+    assert result.report.total_reps == 3
+    written = json.loads((tmp_path / "r.json").read_text())
+    validate_report(written)
+    assert {w["code"] for w in written["warnings"]} == set(warnings)
+
+
 def test_space_pauses_a_camera_and_its_frames_are_skipped_not_dropped() -> None:
     series = hinge_series(SCRIPT)
     times = series.t_s[:120]

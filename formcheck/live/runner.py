@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from formcheck.analyse import run_session
+from formcheck.clip_warnings import ClipWatch, FrameLooker, WatchSettings
 from formcheck.errors import ExitCode, FormcheckError, InputError
 from formcheck.fileio import atomic_path
 from formcheck.live.capture import Captured, CaptureThread, NewestFrame, Recorder
@@ -181,6 +182,8 @@ class LiveRunner:
         self._estimator: PoseModel | None = None
         self._handoff = NewestFrame()
         self._capture: CaptureThread | None = None
+        self._watch: ClipWatch | None = None
+        self._looker: FrameLooker | None = None
         # Display state (what outlives a frame):
         self._overlay = Overlay(banner_s=settings.banner_s)
         self._overlay_set = 1
@@ -247,6 +250,8 @@ class LiveRunner:
                 source_sha256=sha256_of(settings.source) if settings.source else None)
             session = Session(source.info, self._session_settings, provenance=provenance)
             self._session = session
+            self._watch = _live_watch(source.info, is_camera=settings.source is None)
+            self._looker = FrameLooker(self._watch.settings.sample_px)
             if self._sounds is None:
                 self._sounds = stack.enter_context(Sounds(settings.sound))
             if self._display is None and settings.window:
@@ -305,6 +310,9 @@ class LiveRunner:
 
     def _finish(self, report: Report) -> LiveResult:
         settings = self.settings
+        if self._watch is not None and self._looker is not None:
+            self._watch.replay(self._looker.looks())
+            report = self._watch.with_warnings(report)
         if settings.report is not None:
             write_json(report.to_dict(), settings.report)
         if settings.snapshot is not None and self._drawn is not None:
@@ -347,6 +355,7 @@ class LiveRunner:
         """The newest frame's pose, one at a time, until the session should end; None for
         a frame the analysis rate leaves out (it is shown with the state so far)."""
         assert self._estimator is not None and self._capture is not None
+        assert self._looker is not None
         is_camera = self.settings.source is None
         timeout_s = 2.0 * self.settings.camera_timeout_s  # a camera's first frame is slow
         last_frame_s = self._clock()
@@ -370,6 +379,8 @@ class LiveRunner:
             if self._paused.is_set():  # a camera cannot pause: its frames are skipped
                 self._frames_paused += 1
                 self._handle_key(self._display.poll() if self._display is not None else -1)
+                continue
+            if not self._looker.look(captured.frame):  # back in time: the session needs it on
                 continue
             self._current = captured
             if selector(captured.frame.t_s):
@@ -400,6 +411,8 @@ class LiveRunner:
 
     def _on_frame(self, state: FrameState, events: list[Event], frame: Frame | None) -> None:
         """After each frame (and once more for the events of the end of the stream)."""
+        if self._watch is not None:
+            self._watch.observe(state, events)
         self._follow(state, events)
         if frame is not None:
             self._image = frame.image
@@ -517,6 +530,15 @@ class LiveRunner:
             else:
                 self._paused.set()
             self._redraw()
+
+
+def _live_watch(info: VideoInfo, *, is_camera: bool) -> ClipWatch:
+    """The warnings' watch for a live session, as for a file (:mod:`formcheck.clip_warnings`)
+    except that a live session ends when the user or the source says, so it is never
+    "cut off" (the declared length is not held against it); and that a camera's stream has
+    no edits, so its jumps (exposure, the camera moved) are not called cuts."""
+    settings = WatchSettings(cut_min_diff=math.inf) if is_camera else WatchSettings()
+    return ClipWatch(replace(info, duration_s=0.0, frame_count=None), settings)
 
 
 @contextmanager

@@ -88,17 +88,17 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
     for key, value in summary.items():
         table.add_row(key.replace("_", " "), _rate(value))
     console.print(table)
-    by_view = evaluation.by_view()
-    if by_view:
-        views = Table(title="by view", show_edge=False, header_style="bold")
+    summaries = evaluation.by_view()
+    if summaries:
+        view_table = Table(title="by view", show_edge=False, header_style="bold")
         keys = ("clips", "exercise_recognised", "rep_count_exact", "good_reps_exact",
                 "clean_clips_with_a_fault")
-        views.add_column("exercise and view")
+        view_table.add_column("exercise and view")
         for key in keys:
-            views.add_column(key.replace("_", " "))
-        for name, view_summary in by_view.items():
-            views.add_row(name, *(_rate(view_summary[key]) for key in keys))
-        console.print(views)
+            view_table.add_column(key.replace("_", " "))
+        for name, view_summary in summaries.items():
+            view_table.add_row(name, *(_rate(view_summary[key]) for key in keys))
+        console.print(view_table)
     faults = Table(title="faults (rep level)", show_edge=False, header_style="bold")
     for column in ("code", "tp", "fp", "fn", "precision", "recall", "F1"):
         faults.add_column(column)
@@ -108,19 +108,19 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
     console.print(faults)
     views = sorted(evaluation.faults_by_view)
     if views:
-        by_view = Table(title="fault F1 by view (tp/fp/fn)", show_edge=False,
-                        header_style="bold")
-        by_view.add_column("code")
+        code_table = Table(title="fault F1 by view (tp/fp/fn)", show_edge=False,
+                           header_style="bold")
+        code_table.add_column("code")
         for view in views:
-            by_view.add_column(view)
+            code_table.add_column(view)
         for code in sorted(evaluation.faults):
             cells = []
             for view in views:
-                counts = evaluation.faults_by_view[view].get(code)
-                cells.append("-" if counts is None else
-                             f"{_fmt(counts.f1)} ({counts.tp}/{counts.fp}/{counts.fn})")
-            by_view.add_row(code, *cells)
-        console.print(by_view)
+                in_view = evaluation.faults_by_view[view].get(code)
+                cells.append("-" if in_view is None else
+                             f"{_fmt(in_view.f1)} ({in_view.tp}/{in_view.fp}/{in_view.fn})")
+            code_table.add_row(code, *cells)
+        console.print(code_table)
 
     for c in evaluation.clips:
         if c.error is not None:
