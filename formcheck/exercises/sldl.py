@@ -100,15 +100,19 @@ CHECKS: tuple[Check, ...] = (
         fault_when="above",
         limit=6.5,
         views=REAR_ONLY,
-        cue="keep the hips square to the floor: point the free leg's toes down",
-        describe="your hips and trunk rolled open {value:.0f} degrees",
+        cue=("keep the hips square to the floor (point the free leg's toes down) and the"
+             " standing knee over the foot"),
+        describe=("your hips and trunk rolled open {value:.0f} degrees (from behind, a"
+                  " standing knee caving in looks the same)"),
         source=(
             "heuristic: the pelvis, and the trunk that turns with it, should stay square."
             " Measured from behind as the mean change of the hip line's and the shoulder"
             " line's tilt in the picture, from the start of the rep to the bottom (median"
             " over the bottom frames): MediaPipe's hips alone spread 1-9 degrees on square"
             " reps. On the tuning split of the rendered benchmark, square reps read 0.7-5.1,"
-            " true openings of 27-34 degrees 7.7-11.6; limit set between them"
+            " true openings of 27-34 degrees 7.7-11.6; limit set between them. A standing"
+            " knee caving in tilts both lines too (caving reps of the tuning and seen"
+            " splits read 6.1-14.9), so the message says so"
         ),
         landmarks=(*HIP, *SHOULDER),
     ),
