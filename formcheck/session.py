@@ -307,8 +307,7 @@ class Session:
                                   settings_digest=settings_digest(self.settings, self.exercises))
         self._cleaner = PoseCleaner(video.height, self.settings.cleaning)
         self._scale = RunningScale()
-        longest_rep_s = max(settings.max_duration_s for e in self.exercises.values()
-                            for settings in (e.rep_settings, *e.view_rep_settings.values()))
+        longest_rep_s = max(e.rep_settings.max_duration_s for e in self.exercises.values())
         self._history_s = max(self.settings.max_undecided_s, longest_rep_s + 2.0)
         self._frames: deque[BodySignals] = deque()
         self._decision: Recognition | None = None
@@ -441,7 +440,7 @@ class Session:
             return self._hint_event(t, self._setup_hint(body))
         if not final and kept_s < self.settings.max_undecided_s:
             # Commit only once a first rep is complete in the frames kept.
-            trial = RepEngine(exercise.rep_settings_for(verdict.view))
+            trial = RepEngine(exercise.rep_settings)
             signal = exercise.primary_signal(body, Setup(exercise.name, verdict.view))
             if not any(trial.update(float(ts), float(v)) is not None
                        for ts, v in zip(body.t_s, signal, strict=True)):
@@ -449,7 +448,7 @@ class Session:
         self._decision = verdict
         self._exercise = exercise
         self._setup = Setup(exercise.name, verdict.view)
-        self._engine = RepEngine(exercise.rep_settings_for(verdict.view))
+        self._engine = RepEngine(exercise.rep_settings)
         history = exercise.primary_signal(body, self._setup)
         events: list[Event] = [Recognised(t, exercise.name, verdict.view, verdict.seen,
                                           body.t_s.copy(), history)]
@@ -680,8 +679,6 @@ def settings_digest(settings: SessionSettings, exercises: Mapping[str, Exercise]
         "exercises": {
             name: {
                 "rep_settings": asdict(exercise.rep_settings),
-                "view_rep_settings": {view.value: asdict(settings) for view, settings
-                                      in sorted(exercise.view_rep_settings.items())},
                 "checks": [[c.code, c.metric, c.unit, c.fault_when, c.limit,
                             sorted(v.value for v in c.views), c.min_visibility,
                             sorted(v.value for v in c.too_coarse_in)]

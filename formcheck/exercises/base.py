@@ -178,9 +178,6 @@ class Exercise:
         posture: The posture the exercise is done in, for messages (``standing``).
         checks: The form rules.
         rep_settings: Rep engine thresholds for the primary signal.
-        view_rep_settings: View -> thresholds that replace ``rep_settings`` there, where
-            the primary signal is another measurement or moves less (see
-            :meth:`rep_settings_for`).
         primary_signal: ``(body, setup) -> (T,)`` the signal the rep engine counts on.
         measure: ``(window, rep, setup, previous_reps) -> {metric: Measurement}``, over
             the rep's own frames only.
@@ -227,11 +224,6 @@ class Exercise:
     in_posture: Callable[[BodySignals, View], np.ndarray] = _every_frame
     lost_frames: Callable[[BodySignals, View], np.ndarray] = _nothing_lost
     untrusted: Callable[[float, View], str | None] = _always_trusted
-    view_rep_settings: dict[View, RepSettings] = field(default_factory=dict)
-
-    def rep_settings_for(self, view: View) -> RepSettings:
-        """The rep engine's thresholds for the primary signal as seen from ``view``."""
-        return self.view_rep_settings.get(view, self.rep_settings)
 
     @property
     def metrics(self) -> frozenset[str]:

@@ -520,14 +520,6 @@ BRIDGE = Exercise(
     rep_settings=RepSettings(start_delta=6.0, min_amplitude=10.0, end_fraction=0.35,
                              min_duration_s=0.4, max_duration_s=15.0, median_frames=5,
                              settle_s=1.0),
-    # From the head end the signal is the 3-D hip angle, which opens far less than the
-    # true one: full reps read 10-38 degrees on the rendered tuning and seen splits, so a
-    # 10-degree minimum lost reps the median had shaved under it. Heuristic: 7 degrees
-    # (start at 4) counts them all; partial reps read 3-5 degrees and stay uncounted.
-    view_rep_settings={View.HEAD: RepSettings(start_delta=4.0, min_amplitude=7.0,
-                                              end_fraction=0.35, min_duration_s=0.4,
-                                              max_duration_s=15.0, median_frames=5,
-                                              settle_s=1.0)},
     primary_signal=primary_signal,
     measure=measure,
     recognise=recognise,

@@ -22,7 +22,6 @@ from formcheck.exercises.bridge import (
     untrusted,
 )
 from formcheck.report import Report, Status
-from formcheck.reps import RepEngine
 from tests.factories import (
     BridgeRep,
     HingeRep,
@@ -231,32 +230,3 @@ def test_from_the_feet_end_every_frame_with_a_person_is_in_the_bridge_posture() 
     assert upright.any()
     assert BRIDGE.in_posture(signals, View.FEET).all()
     assert np.array_equal(BRIDGE.in_posture(signals, View.SIDE), ~upright)
-
-
-def _count(settings, signal: np.ndarray, fps: float = 24.0) -> int:
-    engine = RepEngine(settings)
-    t = np.arange(signal.size) / fps
-    reps = [rep for ts, v in zip(t, signal, strict=True) if (rep := engine.update(ts, v))]
-    return len(reps) + (engine.finish(float(t[-1]) + 1 / fps) is not None)
-
-
-def _head_end_signal(rises_deg: list[float], fps: float = 24.0) -> np.ndarray:
-    """A 3-D hip angle as read from the head end: 140 degrees lying, each rep a smooth
-    3 s rise and fall of ``rise`` degrees, 1.5 s apart, with a little noise."""
-    rng = np.random.default_rng(0)
-    parts = [np.full(int(1.5 * fps), 140.0)]
-    for rise in rises_deg:
-        u = np.linspace(0.0, 1.0, int(3.0 * fps))
-        parts += [140.0 + rise * np.sin(np.pi * u) ** 2, np.full(int(1.5 * fps), 140.0)]
-    signal = np.concatenate(parts)
-    return signal + rng.normal(0.0, 0.4, signal.size)
-
-
-def test_head_end_reps_that_barely_open_the_3d_hip_angle_are_counted():
-    # From the head end full reps read 10-38 degrees of the 3-D hip angle, so the median
-    # can shave a rep under the side view's 10-degree minimum; partial reps read 3-5.
-    signal = _head_end_signal([9.0, 9.5, 8.5])
-    assert _count(BRIDGE.rep_settings, signal) < 3
-    assert _count(BRIDGE.rep_settings_for(View.HEAD), signal) == 3
-    assert _count(BRIDGE.rep_settings_for(View.HEAD), _head_end_signal([4.0, 4.5])) == 0
-    assert BRIDGE.rep_settings_for(View.SIDE) is BRIDGE.rep_settings
