@@ -380,7 +380,7 @@ class LiveRunner:
                 self._frames_paused += 1
                 self._handle_key(self._display.poll() if self._display is not None else -1)
                 continue
-            if not self._looker.look(captured.frame):  # back in time: the session needs it on
+            if not self._looker.look(captured.frame):  # back in time: dropped, as from a file
                 continue
             self._current = captured
             if selector(captured.frame.t_s):
