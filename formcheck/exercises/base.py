@@ -148,6 +148,15 @@ def _same_setup(body: BodySignals, rep: Rep, setup: Setup) -> Setup:
     return setup
 
 
+def peak_phase(body: BodySignals, rep: Rep, signal: np.ndarray, fraction: float) -> np.ndarray:
+    """The frames of ``rep`` whose ``signal`` (the rep engine's) is past ``fraction`` of the
+    rep's amplitude above its rest: the bottom of a deadlift, the top of a bridge; the peak
+    frame if none is."""
+    frames = body.window(rep.start_s, rep.end_s)
+    past = frames[signal[frames] >= rep.rest_value + fraction * rep.amplitude]
+    return past if past.size else np.array([body.index_at(rep.peak_s)])
+
+
 def _no_readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
     return {}
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises import posture
-from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
+from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View, peak_phase
 from formcheck.geometry import angle_change_deg, angle_deg, signed_side
 from formcheck.reps import Rep, RepSettings
 
@@ -296,14 +296,6 @@ def end_on_lift_deg(body: BodySignals) -> np.ndarray:
     return np.degrees(np.arctan2(lift_px, body.scale_px))
 
 
-def top_frames(body: BodySignals, rep: Rep, signal: np.ndarray) -> np.ndarray:
-    """The frames of ``rep`` in its top phase (``signal``, the rep engine's, past
-    :data:`TOP_FRACTION` of the rep's amplitude); the peak frame if none is."""
-    frames = body.window(rep.start_s, rep.end_s)
-    top = frames[signal[frames] >= rep.rest_value + TOP_FRACTION * rep.amplitude]
-    return top if top.size else np.array([body.index_at(rep.peak_s)])
-
-
 def working_side(body: BodySignals, reps: list[Rep]) -> int | None:
     """For a single-leg bridge, the leg that stays bent (the working leg); else None.
 
@@ -434,7 +426,7 @@ def readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
 def measure(body: BodySignals, rep: Rep, setup: Setup,
             previous: tuple[Rep, ...]) -> dict[str, Measurement]:
     """Every metric of one rep."""
-    top = top_frames(body, rep, primary_signal(body, setup))
+    top = peak_phase(body, rep, primary_signal(body, setup), TOP_FRACTION)
     peak = body.index_at(rep.peak_s)
     frames = body.window(rep.start_s, rep.end_s)
     start = frames[0] if frames.size else peak

@@ -19,7 +19,7 @@ import numpy as np
 
 from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises import posture
-from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
+from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View, peak_phase
 from formcheck.geometry import angle_change_deg, angle_deg, line_tilt_deg
 from formcheck.reps import Rep, RepSettings
 
@@ -219,18 +219,9 @@ def primary_signal(body: BodySignals, setup: Setup) -> np.ndarray:
 
 def stance_side(body: BodySignals, rep: Rep) -> int:
     """The planted leg in a rep: the one whose ankle is lower around the bottom."""
-    frames = _bottom_frames(body, rep, None)
+    frames = peak_phase(body, rep, body.trunk_incl_img_deg, BOTTOM_FRACTION)
     heights = np.nanmean(body.ankle_height[frames], axis=0)
     return int(np.nanargmin(heights)) if np.isfinite(heights).any() else 0
-
-
-def _bottom_frames(body: BodySignals, rep: Rep, signal: np.ndarray | None) -> np.ndarray:
-    frames = body.window(rep.start_s, rep.end_s)
-    if signal is None:
-        signal = body.trunk_incl_img_deg
-    level = rep.rest_value + BOTTOM_FRACTION * rep.amplitude
-    bottom = frames[signal[frames] >= level]
-    return bottom if bottom.size else np.array([body.index_at(rep.peak_s)])
 
 
 def measure(body: BodySignals, rep: Rep, setup: Setup,
@@ -238,7 +229,7 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
     """Every metric of one rep."""
     signal = primary_signal(body, setup)
     frames = body.window(rep.start_s, rep.end_s)
-    bottom = _bottom_frames(body, rep, signal)
+    bottom = peak_phase(body, rep, signal, BOTTOM_FRACTION)
     peak = body.index_at(rep.peak_s)
     stance = stance_side(body, rep)
     free = 1 - stance
