@@ -15,11 +15,13 @@ MEASURES = ("exercise_recognised", "rep_count_exact", "good_reps_exact",
             "clean_clips_with_a_fault", "declined_naming_the_exercise")
 
 
-def _rate(value: dict[str, Any] | None) -> str:
+def rate_cell(value: dict[str, Any] | None) -> str:
+    """A measure's cell: ok/of, or - when nothing was measured."""
     return f"{value['ok']}/{value['of']}" if value and value["of"] else "-"
 
 
-def _f1(counts: dict[str, Any] | None) -> str:
+def f1_cell(counts: dict[str, Any] | None) -> str:
+    """A fault code's cell: F1 (tp/fp/fn), or -."""
     if counts is None:
         return "-"
     f1 = "-" if counts["f1"] is None else f"{counts['f1']:.2f}"
@@ -33,13 +35,13 @@ def tables(evaluation: dict[str, Any]) -> str:
     rows = {**evaluation["by_view"], "all": evaluation["summary"]}
     for name, summary in rows.items():
         lines.append(f"| {name} | {summary['clips']} | "
-                     + " | ".join(_rate(summary.get(m)) for m in MEASURES) + " |")
+                     + " | ".join(rate_cell(summary.get(m)) for m in MEASURES) + " |")
     views = sorted(evaluation["faults_by_view"])
     lines += ["", "| code | all views | " + " | ".join(views) + " |",
               "| --- " * (len(views) + 2) + "|"]
     for code, counts in sorted(evaluation["faults"].items()):
-        cells = [_f1(evaluation["faults_by_view"][view].get(code)) for view in views]
-        lines.append(f"| `{code}` | {_f1(counts)} | " + " | ".join(cells) + " |")
+        cells = [f1_cell(evaluation["faults_by_view"][view].get(code)) for view in views]
+        lines.append(f"| `{code}` | {f1_cell(counts)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-import cv2  # noqa: F401  (before PyAV: see formcheck.live.xcb_conflict)
+import cv2  # noqa: F401  (before PyAV: see formcheck.drivers.live.xcb_conflict)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_videos" / "sldl_side_good.mp4"
@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
 
-    from formcheck.live import LiveRunner, LiveSettings
-    from formcheck.video import VideoFile
+    from formcheck.drivers.live import LiveRunner, LiveSettings
+    from formcheck.sources.file import VideoFile
 
     with VideoFile(args.source) as video:
         info = video.info

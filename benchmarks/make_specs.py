@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from formcheck.synth.spec import VIEW_AZIMUTH_DEG
+from formcheck.devtools.synth.spec import VIEW_AZIMUTH_DEG
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
 #: The first held-out part (seed 20261130). It was looked at while tuning issue 13, so it is
@@ -26,6 +26,10 @@ HOLDOUT2_DIR = SPEC_DIR / "holdout2"
 #: The third held-out part (seed 20261230, cameras jittered), drawn once the second had been
 #: looked at: rendered and scored only to report, never to tune.
 HOLDOUT3_DIR = SPEC_DIR / "holdout3"
+#: The fourth held-out part (seed 20261202, cameras jittered), drawn at the start of the
+#: frame-rate work (issue 26), once the third had been looked at: rendered and scored only
+#: to report, at every analysis rate, at the end.
+HOLDOUT4_DIR = SPEC_DIR / "holdout4"
 #: How far the fresh held-out cameras stray from each view's usual place, in degrees
 #: (azimuth, elevation): a phone is never put down exactly side-on or at one height.
 CAMERA_JITTER_DEG = (10.0, 6.0)
@@ -40,7 +44,7 @@ WALLS = ["#d8d3c8", "#c9ccd1", "#e3e0d8", "#e8e4da", "#cfd8d3", "#d5d9de", "#e6e
 MATS = [None, "#3d6e8f", "#7a3344", "#5b8a3c", "#2a6f5f", "#444444"]
 
 # Render ranges of each fault's magnitude: every value clears the fault's limit by the
-# margin that formcheck.synth.truth asks of a label (a fault is a clear fault).
+# margin that formcheck.devtools.synth.truth asks of a label (a fault is a clear fault).
 RANGES = {
     "sldl.stance_knee_bend": (62.0, 72.0),
     "sldl.hip_opening": (25.0, 35.0),
@@ -350,7 +354,8 @@ def main() -> None:
     holdout = {name: spec for name, spec in build_holdout().items() if name not in NOT_WRITTEN}
     for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, holdout),
                           (HOLDOUT2_DIR, build_holdout(seed=20261203, jitter=True)),
-                          (HOLDOUT3_DIR, build_holdout(seed=20261230, jitter=True))):
+                          (HOLDOUT3_DIR, build_holdout(seed=20261230, jitter=True)),
+                          (HOLDOUT4_DIR, build_holdout(seed=20261202, jitter=True))):
         write_specs(folder, clips)
 
 

@@ -34,8 +34,8 @@ LONG_S = 240.0
 
 def grading_seconds(minutes: float) -> tuple[float, int, int]:
     """Seconds to feed a synthetic series of ``minutes`` through a session; frames; reps."""
-    from formcheck.session import Session
-    from formcheck.video import VideoInfo
+    from formcheck.analysis.session import Session
+    from formcheck.sources.frames import VideoInfo
     from tests.factories import HingeRep, Script, hinge_series
 
     reps = int(minutes * 60 / 4.0)
@@ -48,7 +48,7 @@ def grading_seconds(minutes: float) -> tuple[float, int, int]:
     session = Session(info)
     for sample in samples:
         session.feed(sample)
-    report = session.finish()
+    report = session.report()
     elapsed = time.perf_counter() - start
     if report.total_reps != reps:
         raise SystemExit(f"{minutes} min: counted {report.total_reps} reps, expected {reps}")
@@ -57,7 +57,8 @@ def grading_seconds(minutes: float) -> tuple[float, int, int]:
 
 def concatenated(source: Path, target: Path, duration_s: float) -> float:
     """Write ``source`` end to end until ``duration_s``; returns the real duration."""
-    from formcheck.video import VideoFile, VideoWriter
+    from formcheck.sources.file import VideoFile
+    from formcheck.sources.writer import VideoWriter
 
     with VideoFile(source) as video:
         info = video.info
@@ -74,7 +75,7 @@ def concatenated(source: Path, target: Path, duration_s: float) -> float:
 
 PEAK_RSS = """
 import resource, sys
-from formcheck.analyse import analyse_file
+from formcheck.drivers.file import analyse_file
 report = analyse_file(sys.argv[1])
 print(report.total_reps, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

@@ -1,6 +1,10 @@
 """How fast is `formcheck analyse`, against the pose model alone and a plain MediaPipe loop?
 
-    python benchmarks/speed.py                  # a 1280x720 30 fps clip made from a sample
+    python benchmarks/speed.py                  # 1280x720 30 fps and 1920x1080 60 fps clips
+                                                # made from a sample
+    python benchmarks/speed.py --rates-only     # only the plain loop, analyse (defaults)
+                                                # and analyse (every frame)
+    python benchmarks/speed.py --fps 15 20      # and analyse at these rates too
     python benchmarks/speed.py CLIP --rounds 3  # any clip
     python benchmarks/speed.py --memory         # peak memory, a 30-s clip against 10 minutes
 
@@ -13,7 +17,8 @@ average is printed before and after. Per round:
   model file, nothing else), as a fresh process, start to end (imports and model load
   included, as for ``formcheck analyse``).
 - **analyse (default)**: ``formcheck analyse CLIP --json`` with the default settings
-  (every frame, one process), as a fresh process, start to end; and the same with
+  (the default analysis rate, one process), as a fresh process, start to end; the same
+  with every frame (``--analysis-fps 0``), and (not with ``--rates-only``) with
   ``--analysis-fps 15`` and with ``--workers 2`` (every frame, two parallel chunks).
 - **one core**: a fresh process pinned to one CPU before it starts (every thread of every
   library on that CPU): ``analyse_file`` with every frame and one process (model load,
@@ -102,7 +107,7 @@ print(elapsed, index)
 
 PEAK_RSS = r"""
 import json, resource, sys
-from formcheck.analyse import analyse_file
+from formcheck.drivers.file import analyse_file
 report = analyse_file(sys.argv[1])
 print(json.dumps({"reps": report.total_reps, "duration_s": report.video.duration_s,
                   "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -119,25 +124,47 @@ def env() -> dict[str, str]:
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
 
 
-def make_720p(source: Path, target: Path, fps: int = 30) -> Path:
-    """``source`` scaled up to 1280x720 (pillarboxed), ``fps`` frames a second, H.264."""
+#: The clips made from the sample: name -> (width, height, frames a second).
+CLIPS = {"720p30": (1280, 720, 30), "1080p60": (1920, 1080, 60)}
+
+
+def make_clip(source: Path, target: Path, width: int = 1280, height: int = 720,
+              fps: int = 30) -> Path:
+    """``source`` (30 fps) scaled up to ``width`` x ``height`` (pillarboxed), H.264 at
+    ``fps`` frames a second: at 60, a frame between each two of the source's, their mean
+    (a blend, as FFmpeg's ``framerate`` filter makes; the motion is the source's)."""
     import av
-    import cv2  # before av: see formcheck.video
+    import cv2  # before av: see formcheck.sources.file
     import numpy as np
 
+    def scaled(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        scaled_w = round(w * height / h)
+        big = cv2.resize(image, (scaled_w, height), interpolation=cv2.INTER_CUBIC)
+        canvas = np.zeros((height, width, 3), np.uint8)
+        left = (width - scaled_w) // 2
+        canvas[:, left:left + scaled_w] = big[:, : width - left]
+        return canvas
+
     with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        source_fps = float(inp.streams.video[0].average_rate or 30)
+        between = max(1, round(fps / source_fps))
         stream = out.add_stream("libx264", rate=fps, options={"crf": "20", "preset": "veryfast"})
-        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        previous = None
         for frame in inp.decode(video=0):
-            image = frame.to_ndarray(format="rgb24")
-            height, width = image.shape[:2]
-            scaled_w = round(width * 720 / height)
-            big = cv2.resize(image, (scaled_w, 720), interpolation=cv2.INTER_CUBIC)
-            canvas = np.zeros((720, 1280, 3), np.uint8)
-            left = (1280 - scaled_w) // 2
-            canvas[:, left:left + scaled_w] = big[:, : 1280 - left]
-            for packet in stream.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")):
+            image = scaled(frame.to_ndarray(format="rgb24"))
+            if previous is not None:
+                for k in range(1, between):
+                    w = k / between
+                    blend = np.asarray(cv2.addWeighted(previous, 1 - w, image, w, 0.0),
+                                       dtype=np.uint8)
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(blend,
+                                                                           format="rgb24")):
+                        out.mux(packet)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 out.mux(packet)
+            previous = image
         for packet in stream.encode():
             out.mux(packet)
     return target
@@ -198,10 +225,9 @@ def grades(report: dict | object) -> tuple:
 def plain_loop_grades(npz: Path, clip: Path) -> tuple:
     import numpy as np
 
-    from formcheck.analyse import run_session
+    from formcheck.drivers.run import ClipRun
     from formcheck.pose.series import PoseSeries
-    from formcheck.session import Session
-    from formcheck.video import VideoFile
+    from formcheck.sources.file import VideoFile
 
     with np.load(npz) as data:
         series = PoseSeries(**{k: data[k] for k in ("t_s", "image_px", "world_m", "visibility",
@@ -209,7 +235,7 @@ def plain_loop_grades(npz: Path, clip: Path) -> tuple:
                             width=int(data["width"]), height=int(data["height"]))
     with VideoFile(clip) as video:
         info = video.info
-    report = run_session(Session(info), ((series.sample(i), None) for i in range(len(series))))
+    report = ClipRun(info).run((series.sample(i), None) for i in range(len(series)))
     return grades(report)
 
 
@@ -217,8 +243,8 @@ ONE_CORE = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from speed import model_alone, decoded_rgb
-from formcheck.analyse import analyse_file
-from formcheck.speed import EVERY_FRAME
+from formcheck.drivers.file import analyse_file
+from formcheck.drivers.speed import EVERY_FRAME
 
 clip = sys.argv[1]
 start, cpu = time.perf_counter(), time.process_time()
@@ -245,7 +271,7 @@ def one_core(clip: Path) -> tuple[float, float, float, float]:
 
 def decoded_rgb(clip: str | Path) -> tuple[list, list[float]]:
     """Every frame of ``clip`` as RGB, and its time, seconds (as formcheck decodes them)."""
-    from formcheck.video import VideoFile
+    from formcheck.sources.file import VideoFile
 
     with VideoFile(clip) as video:
         frames = list(video.frames())
@@ -276,9 +302,9 @@ def stages(clip: Path) -> dict[str, float]:
     """Seconds of each stage on ``clip``, every frame, in this process."""
     import av
 
+    from formcheck.analysis.session import Session
     from formcheck.pose.series import PoseSample
-    from formcheck.session import Session
-    from formcheck.video import VideoFile, _to_rgb
+    from formcheck.sources.file import VideoFile, _to_rgb
 
     timings: dict[str, float] = {}
     with av.open(str(clip)) as container:
@@ -317,7 +343,7 @@ def stages(clip: Path) -> dict[str, float]:
     session.end()
     timings["cleaning and rules"] = time.perf_counter() - start
     start = time.perf_counter()
-    json.dumps(session.finish().to_dict())
+    json.dumps(session.report().to_dict())
     timings["report"] = time.perf_counter() - start
     return timings
 
@@ -327,9 +353,10 @@ def record(runs: dict[str, list[float]], name: str, wall_s: float, cpu_s: float)
     runs.setdefault(f"{name} (CPU)", []).append(cpu_s)
 
 
-def speed(clip: Path, rounds: int) -> None:
-    from formcheck.speed import FrameSelector
-    from formcheck.video import VideoFile
+def speed(clip: Path, rounds: int, *, extras: bool = True,
+          rates: tuple[float, ...] = ()) -> None:
+    from formcheck.sources.file import VideoFile
+    from formcheck.sources.sampling import FrameSelector
 
     with VideoFile(clip) as video:
         info = video.info
@@ -353,6 +380,17 @@ def speed(clip: Path, rounds: int) -> None:
             elapsed, cpu, out = run_timed(formcheck)
             record(runs, "analyse, default", elapsed, cpu)
             results["analyse, default"] = grades(json.loads(out))
+            elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "0"])
+            record(runs, "analyse, every frame", elapsed, cpu)
+            results["analyse, every frame"] = grades(json.loads(out))
+            for fps in rates:
+                name = f"analyse, {fps:g} frames a second"
+                elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", f"{fps:g}"])
+                record(runs, name, elapsed, cpu)
+                results[name] = grades(json.loads(out))
+            if not extras:
+                print(f"  round {round_ + 1}/{rounds} done; {load()}", flush=True)
+                continue
             elapsed, cpu, out = run_timed([*formcheck, "--analysis-fps", "15"])
             record(runs, "analyse, 15 frames a second", elapsed, cpu)
             results["analyse, 15 frames a second"] = grades(json.loads(out))
@@ -382,12 +420,18 @@ def speed(clip: Path, rounds: int) -> None:
             print(f"  {label}, {kind}: {shown} -> {statistics.median(per_round):.2f}")
 
     ratio("throughput of analyse (default) / plain loop", "plain loop", "analyse, default")
-    ratio("throughput of analyse (15 frames a second) / plain loop", "plain loop",
-          "analyse, 15 frames a second")
-    ratio("throughput of analyse (2 chunks in parallel) / plain loop", "plain loop",
-          "analyse, 2 chunks in parallel")
-    ratio("one core: analyse every frame / model alone (target <= 1.15)",
-          "one core: analyse, every frame", "one core: model alone")
+    ratio("throughput of analyse (every frame) / plain loop", "plain loop",
+          "analyse, every frame")
+    for fps in rates:
+        ratio(f"throughput of analyse ({fps:g} frames a second) / plain loop", "plain loop",
+              f"analyse, {fps:g} frames a second")
+    if extras:
+        ratio("throughput of analyse (15 frames a second) / plain loop", "plain loop",
+              "analyse, 15 frames a second")
+        ratio("throughput of analyse (2 chunks in parallel) / plain loop", "plain loop",
+              "analyse, 2 chunks in parallel")
+        ratio("one core: analyse every frame / model alone (target <= 1.15)",
+              "one core: analyse, every frame", "one core: model alone")
     print("\ngrades (exercise, reps, good reps, first bad rep, faults per rep):")
     for name, value in results.items():
         print(f"  {name:34} {value}")
@@ -421,16 +465,31 @@ def main() -> None:
                         help="default: a 1280x720 30 fps clip made from a sample")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="the memory comparison only")
+    parser.add_argument("--made", nargs="+", choices=sorted(CLIPS), default=sorted(CLIPS),
+                        help="Without CLIP: the clips to make from the sample (default both).")
+    parser.add_argument("--rates-only", action="store_true",
+                        help="Only the plain loop, analyse (defaults) and analyse (every"
+                             " frame): not 15 a second, the chunks, the stages, one core.")
+    parser.add_argument("--fps", nargs="+", type=float, default=[],
+                        help="Also analyse at these rates (--analysis-fps N), each round.")
     args = parser.parse_args()
+    from formcheck.drivers.speed import DEFAULT_ANALYSIS_FPS
+
+    print(f"default analysis rate: {DEFAULT_ANALYSIS_FPS or 'every frame'}")
+    rates = tuple(args.fps)
     if args.memory:
         memory()
         return
     if args.clip is not None:
-        speed(args.clip, args.rounds)
+        speed(args.clip, args.rounds, extras=not args.rates_only, rates=rates)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        clip = make_720p(SAMPLE, Path(tmp) / "sldl_side_good_720p.mp4")
-        speed(clip, args.rounds)
+        for name in args.made:
+            width, height, fps = CLIPS[name]
+            clip = make_clip(SAMPLE, Path(tmp) / f"sldl_side_good_{name}.mp4", width, height,
+                             fps)
+            speed(clip, args.rounds, extras=not args.rates_only, rates=rates)
+            print()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Writing files so that a crash never leaves one half-written."""
+"""Files: checking an input before anything slow starts, hashing it, and writing outputs
+so that a crash never leaves one half-written."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -60,6 +62,34 @@ def write_text_atomic(target: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def output_file(target: str | Path, what: str = "output") -> Path:
+    """Check that ``target`` can be written as a file: its folder exists, and it is not a
+    folder itself.
+
+    Raises:
+        UsageError: it cannot (one line, naming the folder).
+    """
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give the {what} a file name")
+    require_folder(path)
+    return path
+
+
+def input_folder(path: str | Path, what: str = "folder") -> Path:
+    """Check that ``path`` is an existing folder, before anything slow starts.
+
+    Raises:
+        InputError: it does not exist (code ``missing``) or is not a folder.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such {what}", code=ErrorCode.MISSING)
+    if not path.is_dir():
+        raise InputError(f"{path} is a file, not a {what}", code=ErrorCode.UNREADABLE)
+    return path
+
+
 def require_folder(target: str | Path) -> None:
     """Refuse an output path whose folder does not exist.
 
@@ -103,13 +133,17 @@ def readable_input(path: str | Path, what: str = "video") -> Path:
     if not path.is_file():
         raise InputError(f"{path} is not a regular file (a device or a pipe): give a {what}"
                          " file", code=ErrorCode.NOT_A_VIDEO)
-    try:
-        with path.open("rb") as fh:
-            fh.read(1)
-    except PermissionError as exc:
-        raise InputError(f"cannot read {path}: permission denied", code=ErrorCode.UNREADABLE
-                         ) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}",
-                         code=ErrorCode.UNREADABLE) from exc
+    # Asked of the file system, not by opening the file: the clip is opened once to be
+    # hashed and once to be decoded, and by nothing else.
+    if not os.access(path, os.R_OK):
+        raise InputError(f"cannot read {path}: permission denied", code=ErrorCode.UNREADABLE)
     return path
+
+
+def sha256_of(path: str | Path) -> str:
+    """The sha256 of a file's bytes, hex (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

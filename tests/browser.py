@@ -41,8 +41,10 @@ class OpenedPage:
 
 
 @contextmanager
-def opened_page(path: Path, viewport: dict[str, int] | None = None) -> Iterator[OpenedPage]:
-    """``path`` loaded in headless Chromium; the browser closes when the block ends."""
+def opened_page(path: Path | str, viewport: dict[str, int] | None = None
+                ) -> Iterator[OpenedPage]:
+    """``path`` (a file, or a URL) loaded in headless Chromium; the browser closes when the
+    block ends."""
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(),
@@ -54,7 +56,7 @@ def opened_page(path: Path, viewport: dict[str, int] | None = None) -> Iterator[
                     if m.type == "error" else None)
             page.on("pageerror", lambda e: opened.console_errors.append(str(e)))
             page.on("request", lambda r: opened.requests.append(r.url))
-            page.goto(path.as_uri())
+            page.goto(path.as_uri() if isinstance(path, Path) else path)
             page.wait_for_load_state("load")
             yield opened
         finally:

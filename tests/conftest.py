@@ -28,10 +28,23 @@ def realclip(name: str) -> Path:
 
 @functools.cache
 def cached_poses(path: Path):  # type: ignore[no-untyped-def]
-    """Pose extraction is the slow part: run it once per clip per test session."""
-    from formcheck.pipeline import extract_poses
+    """Pose extraction is the slow part: run it once per clip per test session (every
+    frame)."""
+    from formcheck.drivers.file import extract_poses
 
     return extract_poses(path)
+
+
+@functools.cache
+def cached_default_poses(path: Path):  # type: ignore[no-untyped-def]
+    """The poses of the frames ``formcheck analyse`` gives the model with its default
+    analysis rate (the same as :func:`cached_poses` when that is every frame)."""
+    from formcheck.drivers.file import extract_poses
+    from formcheck.drivers.speed import DEFAULT_ANALYSIS_FPS
+
+    if DEFAULT_ANALYSIS_FPS is None:
+        return cached_poses(path)
+    return extract_poses(path, analysis_fps=DEFAULT_ANALYSIS_FPS)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,7 +54,7 @@ def _every_report_matches_the_schema() -> Iterator[None]:
     ``Report.to_dict`` is wrapped for the whole run: each dict it returns (unchanged)
     is first checked with :func:`formcheck.reporters.schema.validate_report`.
     """
-    from formcheck.report import Report
+    from formcheck.analysis.report import Report
     from formcheck.reporters.schema import validate_report
 
     to_dict = Report.to_dict

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 # isort: off
-import cv2  # before av: see formcheck.video
+import cv2  # before av: see formcheck.sources.file
 import av
 # isort: on
 import numpy as np
@@ -26,7 +26,7 @@ CORPUS_FPS = 15.0
 def sample_frames(path: Path, start_s: float, end_s: float, fps: float = CORPUS_FPS
                   ) -> list[np.ndarray]:
     """Upright RGB frames of ``path`` between two times, resampled to ``fps``."""
-    from formcheck.video import VideoFile
+    from formcheck.sources.file import VideoFile
 
     wanted = list(np.arange(start_s, end_s, 1.0 / fps))
     frames: list[np.ndarray] = []

@@ -8,20 +8,26 @@ centred on the hips, y down, as MediaPipe gives them.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.body import BodySignals
+from formcheck.analysis.events import Event
+from formcheck.analysis.progression import SetFault, TrackSide, TrainedSession, TrainedSet
+from formcheck.analysis.report import Report
+from formcheck.analysis.session import Session
+from formcheck.analysis.settings import SessionSettings
 from formcheck.exercises import Exercise
 from formcheck.pose.cleaning import CleaningSettings
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.series import PoseSample, PoseSeries
-from formcheck.report import Report
-from formcheck.session import Event, Session, SessionSettings
-from formcheck.video import VideoInfo
+from formcheck.signals.body import BodySignals
+from formcheck.sources.dates import ClipDate, DateSource
+from formcheck.sources.frames import VideoInfo
 
 FPS = 30.0
 WIDTH, HEIGHT = 1280, 720
@@ -345,15 +351,68 @@ def stream(series: PoseSeries, exercise: str = "auto", *,
     for i in range(len(series)):
         events += session.feed(series.sample(i))
     events += session.end()
-    return session.finish(), events
+    return session.report(), events
 
 
 def write_dark_noise_clip(path: Path, frames: int) -> Path:
     """A 320x240, 10 fps H.264 clip of dark noise: a video with no person in it."""
-    from formcheck.video import VideoWriter
+    from formcheck.sources.writer import VideoWriter
 
     rng = np.random.default_rng(0)
     with VideoWriter(path, 320, 240, 10) as writer:
         for _ in range(frames):
             writer.write(rng.integers(0, 40, (240, 320, 3), dtype=np.uint8))
     return path
+
+
+def legs_exchanged(series: PoseSeries) -> PoseSeries:
+    """``series`` with the left and right legs' landmarks exchanged in every frame: a
+    hinge on the right leg becomes one on the left leg."""
+    from formcheck.pose.swaps import swap_legs
+
+    return PoseSeries.from_samples([swap_legs(series.sample(i)) for i in range(len(series))],
+                                   series.width, series.height)
+
+
+def write_recording(path: Path, series: PoseSeries, *, name: str = "synthetic.mp4") -> Path:
+    """``series`` saved as a pose recording (``formcheck pose -o x.npz``), its raw poses
+    the drawn ones: ``formcheck analyse x.npz`` grades it without the model."""
+    from formcheck.pose.series import PoseRecording
+
+    info = VideoInfo(name, series.width, series.height, series.fps, float(series.t_s[-1]),
+                     len(series), "h264")
+    PoseRecording(video=info, raw=series, clean=series, model="synthetic").save_npz(path)
+    return path
+
+
+# --- training histories for progress (no clip at all) ------------------------------------
+
+#: The first day of a synthetic history: a morning, so that up to 16 hours on is the same day.
+DAY0 = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+KNEE_FAULT = SetFault("sldl.stance_knee_bend", "your stance knee bent 63 degrees",
+                      "keep the stance knee soft and still: push the hips back, do not"
+                      " squat down")
+
+
+def on_day(day: int, hour: int = 0) -> ClipDate:
+    """``day`` days and ``hour`` hours after :data:`DAY0`, from a clip's metadata."""
+    return ClipDate(DAY0 + timedelta(days=day, hours=hour), DateSource.METADATA)
+
+
+def trained_sets(*good: int, rest_s: float = 90.0, stopped: tuple[int, ...] = ()
+                 ) -> tuple[TrainedSet, ...]:
+    """Sets with these good reps, ``rest_s`` apart; the sets at the 0-based indices
+    ``stopped`` ended at a bad rep (the knee bending)."""
+    return tuple(TrainedSet(g + (1 if i in stopped else 0), g, None if i == 0 else rest_s,
+                            KNEE_FAULT if i in stopped else None) for i, g in enumerate(good))
+
+
+def trained_session(day: int, *good: int, rest_s: float = 90.0, stopped: tuple[int, ...] = (),
+                    side: TrackSide = "left", hour: int = 0,
+                    exercise: str = "sldl") -> TrainedSession:
+    """A session of ``good`` good reps per set on ``day`` (see :func:`trained_sets`), its
+    clip hash made from the day, hour, side and exercise."""
+    return TrainedSession(exercise, side, on_day(day, hour),
+                          trained_sets(*good, rest_s=rest_s, stopped=stopped),
+                          clip=hashlib.sha256(f"{exercise} {day} {hour} {side}".encode()
+                                              ).hexdigest())

@@ -83,10 +83,58 @@ def test_the_error_codes_and_their_exit_codes_are_the_code_s() -> None:
 
 
 def test_the_warning_codes_are_the_code_s() -> None:
-    from formcheck.clip_warnings import WARNING_CODES
+    from formcheck.analysis.watch import WARNING_CODES
     from formcheck.reporters.schema import report_schema
 
     rows = [row[0].strip("`") for row in _table_after("**Warnings.**")]
     assert rows == list(WARNING_CODES)
     description = report_schema()["$defs"]["warning"]["description"]
     assert all(code in description for code in WARNING_CODES)
+
+
+@pytest.mark.model
+def test_the_example_output_is_what_the_program_prints() -> None:
+    """The README's "What it prints" block, against the terminal output of the same clip
+    (through its saved poses at the default analysis rate: the same report as
+    `formcheck analyse` on the clip)."""
+    import io
+
+    from rich.console import Console
+
+    from formcheck.drivers.file import analyse_recording
+    from formcheck.reporters.terminal import print_report
+    from tests.conftest import SAMPLE_VIDEOS, cached_default_poses
+
+    start = README.index("What it prints")
+    block = README[README.index("```\n", start) + 4:]
+    block = block[:block.index("```\n")]
+    clip = "sample_videos/sldl_side_knee_breaks_rep3.mp4"
+    assert block.splitlines()[0] == clip
+    report = analyse_recording(
+        cached_default_poses(SAMPLE_VIDEOS / "sldl_side_knee_breaks_rep3.mp4"))
+    out = io.StringIO()
+    print_report(report, Console(file=out, width=160))  # as when stdout is not a terminal
+    printed = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert printed[1:] == block.splitlines()[1:]
+
+
+def test_every_phase_the_overlay_can_show_is_documented() -> None:
+    from formcheck.exercises import EXERCISES
+
+    phases = {"no person", "recognising", "rest"} | {
+        phase for exercise in EXERCISES.values() for phase in exercise.phases}
+    for phase in phases:
+        assert f"`{phase}`" in README, f"README does not name the phase {phase!r}"
+
+
+def test_the_progress_rules_table_is_the_code_s() -> None:
+    from formcheck.analysis.progression import COACH, RULES, RUNNING_ADVICE
+
+    rows = _table_after("## Progress")
+    documented = [(row[0].strip("`"), row[1], row[2], row[3]) for row in rows]
+    assert documented[:-1] == [(r.code, r.when, r.then, r.source.replace(COACH, "coach"))
+                               for r in RULES]
+    assert documented[-1][:3] == ("running", "always", RUNNING_ADVICE)
+    for command in ("formcheck progress NAME --store DIR", "--person-from-folder",
+                    "formcheck schema --progress", "formcheck people merge"):
+        assert command in README

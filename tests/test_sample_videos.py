@@ -8,21 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.analyse import analyse_recording
-from formcheck.evaluation import Evaluation, evaluate
-from formcheck.report import Report
-from tests.conftest import ROOT, SAMPLE_VIDEOS, cached_poses
+from formcheck.analysis.report import Report
+from formcheck.devtools.evaluation import Evaluation, evaluate
+from formcheck.drivers.file import analyse_recording
+from tests.conftest import ROOT, SAMPLE_VIDEOS, cached_default_poses, cached_poses
 
 pytestmark = pytest.mark.model
 FLOOR = json.loads((ROOT / "tests" / "sample_videos_floor.json").read_text())
 LABELS = SAMPLE_VIDEOS / "labels.json"
 
 
-@pytest.fixture(scope="module")
-def evaluation() -> Evaluation:
-    # What `formcheck eval` does, with the poses cached so other tests can share them.
+@pytest.fixture(scope="module", params=["default rate", "every frame"])
+def evaluation(request: pytest.FixtureRequest) -> Evaluation:
+    # What `formcheck eval` does (at the default analysis rate, and with every frame),
+    # with the poses cached so other tests can share them.
+    poses = cached_default_poses if request.param == "default rate" else cached_poses
+
     def analyse(path: Path, exercise: str) -> Report:
-        return analyse_recording(cached_poses(path), exercise)
+        return analyse_recording(poses(path), exercise)
 
     return evaluate(LABELS, analyse)
 
@@ -57,3 +60,12 @@ def test_each_view_is_recognised_without_being_told(clip: dict) -> None:
     # Rear deadlift, feet-end and oblique bridges included: no --exercise needed.
     report = analyse_recording(cached_poses(SAMPLE_VIDEOS / clip["file"]), "auto")
     assert (report.exercise, report.view) == (clip["exercise"], clip["view"])
+
+
+@pytest.mark.parametrize("clip", json.loads(LABELS.read_text())["clips"], ids=lambda c: c["file"])
+def test_the_working_side_is_the_labelled_leg(clip: dict) -> None:
+    # The stance leg of a deadlift, the working leg of a single-leg bridge; none when both
+    # legs work. Progress keeps the two legs apart by it.
+    report = analyse_recording(cached_poses(SAMPLE_VIDEOS / clip["file"]), "auto")
+    single_leg = clip["exercise"] == "sldl" or clip["variant"] == "single_leg"
+    assert report.side == (clip["working_leg"] if single_leg else None)

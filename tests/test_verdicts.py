@@ -59,7 +59,7 @@ class Run:
 def run_in_process(args: list[str]) -> Run:
     """The command line as ``main`` runs it (click errors included), without a new
     interpreter and a new model import per case."""
-    from formcheck.cli import _run
+    from formcheck.cli import run as _run
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -100,6 +100,7 @@ class Case:
             carry (None: the report must carry no warning).
         exit_code: The process exit code.
         model: The pose model runs on it.
+        reason: Words the reason of a clip not graded must hold.
     """
 
     builder: Callable[[Path], Path]
@@ -107,6 +108,7 @@ class Case:
     code: str | tuple[str, ...] | None
     exit_code: int
     model: bool = False
+    reason: str | None = None
 
 
 CASES: dict[str, Case] = {
@@ -124,8 +126,9 @@ CASES: dict[str, Case] = {
     "cut at 10%, index at the end": Case(corpus.cut_end(0.1), "error", "truncated", 3),
     "cut at 50%, index at the end": Case(corpus.cut_end(0.5), "error", "truncated", 3),
     "cut at 90%, index at the end": Case(corpus.cut_end(0.9), "error", "truncated", 3),
-    "cut at 10%, index at the front": Case(corpus.cut_front(0.1), "ungradable", "truncated", 4,
-                                           model=True),
+    # Cut off too short to hold a set: the cut-off is the reason, not also a warning.
+    "cut at 10%, index at the front": Case(corpus.cut_front(0.1), "ungradable", None, 4,
+                                           model=True, reason="it looks cut off"),
     "cut at 50%, index at the front": Case(corpus.cut_front(0.5), "graded", "truncated", 0,
                                            model=True),
     "cut at 90%, index at the front": Case(corpus.cut_front(0.9), "graded", "truncated", 0,
@@ -168,6 +171,8 @@ def test_every_input_gets_a_clear_verdict(name: str, case: Case, corpus_dir: Pat
         codes = [w["code"] for w in data["warnings"]]
         wanted = (case.code,) if isinstance(case.code, str) else case.code
         assert set(wanted) <= set(codes) if wanted else codes == [], codes
+        if case.reason is not None:
+            assert case.reason in data["reason"], data
         assert "Traceback" not in run.stderr
 
 
@@ -210,11 +215,11 @@ def test_a_bug_is_a_bug_with_its_traceback_and_the_error_object(
     def broken(*args: object, **kwargs: object) -> None:
         raise EOFError("a bug")
 
-    monkeypatch.setattr(formcheck.cli, "analyse_to", broken)
+    monkeypatch.setattr(formcheck.cli, "analyse_file", broken)
     clip = build("rotation 90", corpus.rotated(90), corpus_dir)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(RuntimeError) as raised:
-        formcheck.cli._run(["analyse", str(clip), "--json"])
+        formcheck.cli.run(["analyse", str(clip), "--json"])
     assert isinstance(raised.value.__cause__, EOFError)
     error = json.loads(out.getvalue())
     validate_report(error)

@@ -14,9 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
-from formcheck.analyse import analyse_recording
-from formcheck.pipeline import extract_poses
-from formcheck.video import VideoFile
+from formcheck.drivers.file import analyse_recording, extract_poses
+from formcheck.sources.file import VideoFile
 
 
 def _decode(path: Path) -> int:

@@ -15,9 +15,9 @@ import csv
 import itertools
 from pathlib import Path
 
-from formcheck.analyse import analyse_file
-from formcheck.session import Event, FrameState
-from formcheck.video import Frame
+from formcheck.analysis.events import Event, FrameState
+from formcheck.drivers.file import analyse_file
+from formcheck.sources.frames import Frame
 
 
 def main() -> None:
@@ -30,10 +30,11 @@ def main() -> None:
 
     states: list[FrameState] = []
 
-    def on_frame(state: FrameState, events: list[Event], frame: Frame | None) -> None:
-        states.append(state)
+    class States:
+        def add(self, state: FrameState, events: list[Event], frame: Frame | None) -> None:
+            states.append(state)
 
-    report = analyse_file(args.clip, args.exercise, on_frame=on_frame)
+    report = analyse_file(args.clip, args.exercise, sinks=[States()])
     print(report.verdict)
     if args.csv:
         with args.csv.open("w", newline="") as fh:

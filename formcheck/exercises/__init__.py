@@ -8,7 +8,16 @@ generator's fault codes all come from here.
 from __future__ import annotations
 
 from formcheck.errors import UsageError
-from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View
+from formcheck.exercises.base import (
+    Check,
+    Cue,
+    ErrorTable,
+    Exercise,
+    Measurement,
+    Setup,
+    View,
+    check_label,
+)
 from formcheck.exercises.bridge import BRIDGE
 from formcheck.exercises.sldl import SLDL
 
@@ -30,5 +39,5 @@ def title_of(name: str) -> str:
     return exercise.title if exercise is not None else name
 
 
-__all__ = ["EXERCISES", "Check", "Cue", "Exercise", "Measurement", "Setup", "View",
-           "get_exercise", "title_of"]
+__all__ = ["EXERCISES", "Check", "Cue", "ErrorTable", "Exercise", "Measurement", "Setup",
+           "View", "check_label", "get_exercise", "title_of"]

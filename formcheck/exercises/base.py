@@ -18,8 +18,8 @@ from typing import Literal
 
 import numpy as np
 
-from formcheck.body import BodySignals
-from formcheck.reps import Rep, RepSettings
+from formcheck.signals.body import BodySignals
+from formcheck.signals.reps import Rep, RepSettings
 
 
 class View(StrEnum):
@@ -31,6 +31,52 @@ class View(StrEnum):
     OBLIQUE = "oblique"
     FEET = "feet"  # bridge filmed from the feet end
     HEAD = "head"  # bridge filmed from the head end
+
+
+def check_label(code: str) -> str:
+    """A check's code in words: ``sldl.knee_valgus`` -> ``knee valgus``."""
+    return code.split(".", 1)[-1].replace("_", " ")
+
+
+@dataclass(frozen=True)
+class ErrorTable:
+    """How well a check's metric is read, by the camera's angle from side-on (as
+    :mod:`formcheck.signals.camera` estimates it): the 90th percentile of the absolute
+    error of the reading against the rendered clips' exact truth, in the check's unit.
+
+    Attributes:
+        off_side_deg: ``(N,)`` upper edges of the angle bins, degrees, increasing (the
+            first bin starts at 0).
+        p90: ``(N,)`` the error's 90th percentile in each bin (NaN: too few reps there).
+        reps: ``(N,)`` reps measured in each bin.
+        source: How it was obtained: the split, the command, the date.
+        truth_gain: The reading is on this scale of the true value (a rotation seen in
+            the picture reads a part of the true one): a true value ``x`` reads about
+            ``truth_gain * x``; 1 for a metric read on the truth's own scale.
+    """
+
+    off_side_deg: tuple[float, ...]
+    p90: tuple[float, ...]
+    reps: tuple[int, ...]
+    source: str
+    truth_gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not len(self.off_side_deg) == len(self.p90) == len(self.reps) > 0:
+            raise ValueError("off_side_deg, p90 and reps: expected the same length, at least 1")
+
+    def margin(self, off_side_deg: float) -> float:
+        """The error's 90th percentile for a camera ``off_side_deg`` from side-on: its bin's,
+        or where the angle is unknown (NaN) or its bin unmeasured, the largest measured
+        (unknown is treated as the worst measured case)."""
+        measured = [p for p in self.p90 if math.isfinite(p)]
+        worst = max(measured) if measured else 0.0
+        if not math.isfinite(off_side_deg):
+            return worst
+        for edge, p90 in zip(self.off_side_deg, self.p90, strict=True):
+            if off_side_deg <= edge:
+                return p90 if math.isfinite(p90) else worst
+        return worst
 
 
 @dataclass(frozen=True)
@@ -52,6 +98,12 @@ class Check:
         too_coarse_in: Views where the metric can be read but errs by more than the
             margin between good form and the limit, each with the measured reason; the
             check is skipped there and the reason given.
+        error: How well the metric is read, by camera angle: a reading past the limit by
+            no more than this margin is borderline, not a fault. None: no margin measured
+            (every reading past the limit is a fault).
+        max_off_side_deg: The camera's largest angle from side-on (as estimated from the
+            clip) at which the metric is read well enough to judge, degrees; beyond it the
+            check is uncertain on the rep, saying so. None: any angle of its views.
     """
 
     code: str
@@ -66,10 +118,21 @@ class Check:
     landmarks: tuple[int, ...] = ()
     min_visibility: float = 0.5
     too_coarse_in: Mapping[View, str] = field(default_factory=dict)
+    error: ErrorTable | None = None
+    max_off_side_deg: float | None = None
 
     def fails(self, value: float) -> bool:
         """True when ``value`` is beyond the limit (a value exactly at the limit passes)."""
         return value > self.limit if self.fault_when == "above" else value < self.limit
+
+    def excess(self, value: float) -> float:
+        """How far ``value`` is past the limit, in the check's unit (0 or less: within it)."""
+        return value - self.limit if self.fault_when == "above" else self.limit - value
+
+    def margin(self, off_side_deg: float) -> float:
+        """The measurement's margin from a camera ``off_side_deg`` from side-on (0 with no
+        error measured)."""
+        return 0.0 if self.error is None else self.error.margin(off_side_deg)
 
     @property
     def needs(self) -> str:
@@ -212,6 +275,9 @@ class Exercise:
         untrusted: ``(lost_share, view) -> reason or None``: given the share of frames
             lost, why the clip cannot be counted from this view, with how to film, so that
             it is reported ungradable rather than counted wrongly; None when it can.
+        views: The camera views its recognition tells apart (the report's ``view``).
+        lying: Done lying down (the camera's elevation is then read from the floor's
+            normal, not from the legs: :mod:`formcheck.signals.camera`).
     """
 
     name: str
@@ -233,6 +299,8 @@ class Exercise:
     in_posture: Callable[[BodySignals, View], np.ndarray] = _every_frame
     lost_frames: Callable[[BodySignals, View], np.ndarray] = _nothing_lost
     untrusted: Callable[[float, View], str | None] = _always_trusted
+    views: tuple[View, ...] = tuple(View)
+    lying: bool = False
 
     @property
     def metrics(self) -> frozenset[str]:

@@ -17,17 +17,18 @@ import warnings
 
 import numpy as np
 
-from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises import posture
 from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View, peak_phase
-from formcheck.geometry import angle_change_deg, angle_deg, signed_side
-from formcheck.reps import Rep, RepSettings
+from formcheck.signals.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
+from formcheck.signals.geometry import angle_change_deg, angle_deg, signed_side
+from formcheck.signals.reps import Rep, RepSettings
 
 SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
 ALL_VIEWS = frozenset(View)
 #: The top phase of a rep: the signal beyond this fraction of the rep's amplitude.
 TOP_FRACTION = 0.8
-#: Angles at the top are the median over this many seconds either side of the peak.
+#: Angles at the top are the median over this many seconds either side of the peak (in
+#: seconds, so the same span at any analysis rate: 5 frames at 24 fps, 3 at 15).
 PEAK_HALF_WINDOW_S = 0.1
 #: The knees' starting width is read over this first part of the lift, seconds.
 REST_WIDTH_WINDOW_S = 0.2
@@ -499,18 +500,21 @@ def _knee_width_vs_rest(body: BodySignals, rep: Rep, top: np.ndarray,
 
 BRIDGE = Exercise(
     name="bridge",
+    views=(View.SIDE, View.OBLIQUE, View.FEET, View.HEAD),
     title="glute bridge",
     posture="lying on their back with knees bent",
+    lying=True,
     in_posture=in_posture,
     lost_frames=lost_frames,
     untrusted=untrusted,
     checks=CHECKS,
     # Heuristic, tuned on the rendered tuning split and the seen held-out split: a median
-    # of 5 frames removes the two-frame dips that split a pelvic-drop rep in two; settling
+    # over 0.14 s (5 frames at 24-30 fps, where it was tuned as 5 frames; 3 at 10-20, 9 at
+    # 60) removes the two-frame dips that split a pelvic-drop rep in two; settling
     # for 1 s ends a rep after which the feet moved further away (the lying hip angle rose
     # from 124 to 166 degrees, and the rep never came back near its old resting level).
     rep_settings=RepSettings(start_delta=6.0, min_amplitude=10.0, end_fraction=0.35,
-                             min_duration_s=0.4, max_duration_s=15.0, median_frames=5,
+                             min_duration_s=0.4, max_duration_s=15.0, median_s=0.14,
                              settle_s=1.0),
     primary_signal=primary_signal,
     measure=measure,

@@ -1,15 +1,15 @@
 """Postures and camera views shared by the exercise modules' recognition cues.
 
 The thresholds are heuristics tuned on the labelled real clips (../shared/realclips)
-and the rendered samples; heights are in torso lengths (see :mod:`formcheck.body`).
+and the rendered samples; heights are in torso lengths (see :mod:`formcheck.signals.body`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises.base import View
+from formcheck.signals.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 
 #: Lying on the back: trunk this far from vertical (deg) with the knees above the hips.
 LYING_TRUNK_DEG = 55.0

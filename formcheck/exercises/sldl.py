@@ -17,11 +17,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from formcheck.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
 from formcheck.exercises import posture
 from formcheck.exercises.base import Check, Cue, Exercise, Measurement, Setup, View, peak_phase
-from formcheck.geometry import angle_change_deg, angle_deg, line_tilt_deg
-from formcheck.reps import Rep, RepSettings
+from formcheck.signals.body import ANKLE, HIP, KNEE, SHOULDER, BodySignals
+from formcheck.signals.geometry import angle_change_deg, angle_deg, line_tilt_deg
+from formcheck.signals.reps import Rep, RepSettings
 
 SAGITTAL = frozenset({View.SIDE, View.OBLIQUE})
 #: Seen from the front, the head and hanging arms hide the stance knee and the free leg
@@ -224,6 +224,12 @@ def stance_side(body: BodySignals, rep: Rep) -> int:
     return int(np.nanargmin(heights)) if np.isfinite(heights).any() else 0
 
 
+def resolve_setup(window: BodySignals, first_rep: Rep, setup: Setup) -> Setup:
+    """The stance leg of the first rep, kept as the clip's working side (each rep's checks
+    still read their own rep's stance leg: see :func:`measure`)."""
+    return Setup(setup.exercise, setup.view, setup.variant, stance_side(window, first_rep))
+
+
 def measure(body: BodySignals, rep: Rep, setup: Setup,
             previous: tuple[Rep, ...]) -> dict[str, Measurement]:
     """Every metric of one rep."""
@@ -260,7 +266,9 @@ def measure(body: BodySignals, rep: Rep, setup: Setup,
         float(t[peak]),
         body.side_visibility((SHOULDER[free], HIP[free], ANKLE[free]), np.array([peak])))
 
-    # Only where the hinge is deep enough that the free foot must be off the floor.
+    # Only where the hinge is deep enough that the free foot must be off the floor. Each
+    # frame down counts for the sample interval, so the time is the same at any rate (to
+    # within one interval: 0.1 s at 10 frames a second, against the limit of 0.15 s).
     deep = bottom[signal[bottom] >= TOUCH_MIN_TRUNK_DEG]
     free_height = np.nanmax(body.ankle_height[deep], axis=1)
     period = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
@@ -385,6 +393,7 @@ def readouts(body: BodySignals, setup: Setup) -> dict[str, np.ndarray]:
 
 SLDL = Exercise(
     name="sldl",
+    views=(View.SIDE, View.FRONT, View.REAR, View.OBLIQUE),
     title="single-leg deadlift",
     posture="standing",
     in_posture=in_posture,
@@ -399,6 +408,7 @@ SLDL = Exercise(
     measure=measure,
     recognise=recognise,
     view=view,
+    resolve_setup=resolve_setup,
     readouts=readouts,
     phases=("lowering", "at the bottom", "standing up"),
     signal_label="trunk from vertical (deg)",

@@ -20,6 +20,12 @@ class CleaningSettings:
         beta: One Euro speed coefficient, Hz per (frame heights/s) for image
             landmarks and per (m/s) for world landmarks.
         reset_gap_s: A detection gap longer than this restarts the filters, seconds.
+
+    The filter works on the samples' true timestamps (each step's smoothing factor comes
+    from the cutoff in Hz and the interval since the last sample), so its cutoffs, and
+    the lag they give, are the same at any analysis rate. What the rate changes is what it
+    is given: fewer samples of the same jitter, so a lower rate averages fewer of them
+    over the same time, and a speed measured over longer steps.
         repair_swaps: Repair short left/right leg swaps.
         smooth: Smooth with the One Euro filter (off only for already clean input, such
             as synthetic series in tests).

@@ -16,11 +16,12 @@ from types import TracebackType
 import numpy as np
 
 from formcheck.errors import ModelError
+from formcheck.fileio import sha256_of
 from formcheck.nativelog import native_stderr_to_debug
 from formcheck.pose.landmarks import NUM_LANDMARKS
-from formcheck.pose.model import DEFAULT_MODEL, MODELS, resolve_model, sha256_of
+from formcheck.pose.model import DEFAULT_MODEL, MODELS, resolve_model
 from formcheck.pose.series import PoseSample
-from formcheck.video import Frame
+from formcheck.sources.frames import Frame
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ ever downloaded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.errors import ModelError
+from formcheck.fileio import sha256_of
 
 #: Set to a folder to load model files from there instead.
 MODEL_DIR_ENV = "FORMCHECK_MODEL_DIR"
@@ -47,14 +47,6 @@ def model_dirs() -> list[Path]:
     dirs.append(Path(__file__).resolve().parents[2] / "models")  # source tree, editable install
     dirs.append(Path(sys.prefix) / "share" / "formcheck" / "models")  # wheel install
     return dirs
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model(name: str = DEFAULT_MODEL, *, verify: bool = True) -> Path:

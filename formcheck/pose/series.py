@@ -9,7 +9,7 @@ the video's description.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 from formcheck.errors import ErrorCode, InputError
 from formcheck.fileio import atomic_path, write_text_atomic
 from formcheck.pose.landmarks import NAMES, NUM_LANDMARKS
-from formcheck.video import VideoInfo
+from formcheck.sources.frames import VideoInfo
 
 SCHEMA = "formcheck.poses/1"
 
@@ -186,6 +186,12 @@ class PoseRecording:
     clean: PoseSeries
     model: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def raw_samples(self) -> Iterator[PoseSample]:
+        """The raw poses, as the model gave them, one at a time (to grade the recording
+        again: the session cleans them exactly as it did the first time)."""
+        for i in range(len(self.raw)):
+            yield self.raw.sample(i)
 
     def save_npz(self, path: str | Path) -> None:
         """Write both series and the video description to a compressed ``.npz``."""

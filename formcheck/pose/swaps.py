@@ -48,7 +48,11 @@ class LegSwapRepair:
 
     Args:
         max_jump: A leg moving more than this many torso lengths between two
-            frames (mean over knee, ankle, heel and toe) counts as a jump.
+            frames (mean over knee, ankle, heel and toe) counts as a jump. A distance
+            between consecutive analysed frames, not a speed: a swap is a jump across the
+            body whatever the rate. At a lower rate real movement covers more of it between
+            frames, but it is repaired only when the exchanged legs also fit the previous
+            frame ``explain_ratio`` times better, which a leg moving on its own does not.
         explain_ratio: The exchanged legs must fit the previous frame at least
             this much better (cost ratio) for the jump to count as a swap.
         max_swap_s: Longest swap repaired, seconds; a longer one is accepted as real.

@@ -16,18 +16,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from formcheck.analysis.report import Report
 from formcheck.fileio import atomic_path
-from formcheck.report import Report
 
 CLIP_COLUMNS = (
     "path", "status", "reason", "exercise", "variant", "view", "total_reps", "good_reps",
     "first_bad_rep", "sets", "detection_rate", "verdict", "duration_s", "source_sha256",
-    "warning_codes",
+    "warning_codes", "outcome",
 )
 REP_COLUMNS = (
     "path", "status", "reason", "exercise", "view", "rep", "set", "start_s", "peak_s", "end_s",
     "good", "after_stop", "ended_by_clip", "fault_codes", "first_fault_message",
-    "uncertain_codes", "warning_codes",
+    "uncertain_codes", "warning_codes", "borderline_codes",
 )
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,6 +73,7 @@ def _clip_row(report: Report) -> Row:
         _number(report.video.duration_s),
         _text(report.provenance.source_sha256),
         _text(_codes(w.code for w in report.warnings)),
+        _text(report.glance.outcome.value),
     ]
 
 
@@ -110,6 +111,7 @@ def _rep_rows(report: Report) -> Iterator[Row]:
             _text(graded.faults[0].message if graded.faults else None),
             _text(";".join(u.code for u in graded.uncertain)),
             _text(_codes(w.code for w in report.warnings if index in w.reps)),
+            _text(";".join(b.code for b in graded.borderline)),
         ]
 
 

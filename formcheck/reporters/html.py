@@ -3,7 +3,8 @@
 Everything comes from the report and the frame-by-frame trace of the same analysis;
 nothing here grades. The page is rendered from a Jinja2 template with autoescaping
 (file names and messages are untrusted text); the plot is matplotlib SVG inline; the
-pictures are JPEG data URIs of key frames, decoded from the clip a second time.
+pictures are JPEG data URIs of the key frames kept during the analysis
+(:mod:`formcheck.reporters.key_frames`): the clip is never decoded a second time.
 """
 
 from __future__ import annotations
@@ -14,24 +15,24 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from formcheck.exercises import EXERCISES, View
+from formcheck.analysis.advice import filming_advice
+from formcheck.analysis.events import FrameState
+from formcheck.analysis.grading import applicable
+from formcheck.analysis.report import Report
+from formcheck.exercises import EXERCISES, View, check_label
 from formcheck.fileio import write_text_atomic
-from formcheck.grading import GradedRep, applicable
-from formcheck.report import Report
+from formcheck.reporters import pages
+from formcheck.reporters.key_frames import THUMB_WIDTH_PX, KeyFrames, key_time
 from formcheck.reporters.trace import SessionTrace
-from formcheck.session import FrameState, filming_advice
-from formcheck.video import VideoFile
 
 #: Draws one frame's state on an RGB image (the annotated video's overlay).
 Drawer = Callable[[np.ndarray, FrameState], np.ndarray]
 
-THUMB_WIDTH_PX = 480
 #: Frames shown for a clip that could not be graded.
 UNGRADED_FRAMES = 4
 
@@ -60,30 +61,9 @@ def _jpeg_uri(image_rgb: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
 
 
-def key_time(graded: GradedRep) -> float:
-    """The frame that shows a rep best: where its first fault was measured, else its peak
-    (the bottom of a deadlift, the top of a bridge)."""
-    return graded.faults[0].at_s if graded.faults else graded.rep.peak_s
-
-
-def frames_at(video: Path, times_s: list[float]) -> dict[float, np.ndarray]:
-    """The decoded frames nearest each time (one pass through the clip)."""
-    wanted = sorted(set(times_s))
-    found: dict[float, tuple[float, np.ndarray]] = {}
-    with VideoFile(video) as clip:
-        for frame in clip.frames():
-            for t in wanted:
-                best = found.get(t)
-                if best is None or abs(frame.t_s - t) < abs(best[0] - t):
-                    found[t] = (frame.t_s, frame.image)
-            if wanted and frame.t_s > wanted[-1] + 1.0:
-                break
-    return {t: image for t, (_, image) in found.items()}
-
-
-def _pictures(report: Report, trace: SessionTrace, video: Path | None,
+def _pictures(report: Report, trace: SessionTrace, key_frames: KeyFrames | None,
               draw: Drawer | None) -> list[Picture]:
-    if video is None or not trace.states:
+    if key_frames is None or not trace.states:
         return []
     wanted: list[tuple[float, str, bool | None]]
     if report.graded:
@@ -93,18 +73,19 @@ def _pictures(report: Report, trace: SessionTrace, video: Path | None,
         first, last = trace.states[0].t_s, trace.states[-1].t_s
         times = np.linspace(first, last, UNGRADED_FRAMES + 2)[1:-1]
         wanted = [(float(x), "what the pose model saw", None) for x in times]
-    images = frames_at(video, [t for t, _, _ in wanted])
     pictures = []
     for t_s, caption, good in wanted:
-        image = images.get(t_s)
-        state = trace.state_at(t_s)
-        if image is None:
+        thumb = key_frames.at(t_s)
+        if thumb is None:
             continue
+        image = thumb.image()
+        state = trace.state_at(thumb.t_s)
         if draw is not None and state is not None:
             # What is known at the end: the exercise and view, for the checked joints
             # (a rep before the decision was drawn while still recognising).
-            image = draw(image, replace(state, exercise=report.exercise, view=report.view))
-        pictures.append(Picture(t_s, caption, good, _jpeg_uri(image)))
+            image = draw(image, replace(state, exercise=report.exercise, view=report.view,
+                                        landmarks_px=state.landmarks_px * thumb.scale))
+        pictures.append(Picture(thumb.t_s, caption, good, _jpeg_uri(image)))
     return pictures
 
 
@@ -165,7 +146,8 @@ def _rep_rows(report: Report) -> list[dict[str, Any]]:
             "ended_by_clip": rep.ended_by_clip,
             "faults": [{"message": f.message, "cue": f.cue, "value": f.value, "limit": f.limit,
                         "unit": f.unit} for f in graded.faults],
-            "uncertain": [f"{u.code.split('.', 1)[1].replace('_', ' ')}: {u.reason}"
+            "borderline": [{"message": b.message, "cue": b.cue} for b in graded.borderline],
+            "uncertain": [f"{check_label(u.code)}: {u.reason}"
                           for u in graded.uncertain],
         })
     return rows
@@ -176,48 +158,96 @@ def _how_to_film() -> list[str]:
             for advice in list(exercise.filming_advice.values())[:1]]
 
 
-def render_html(report: Report, trace: SessionTrace, *, video: Path | None = None,
+@dataclass(frozen=True)
+class ReportParts:
+    """What of a report page only the analysis pass can make: the key frames and the plot.
+
+    Kept as JSON (:meth:`to_json`) beside a stored report, they let a page be rendered
+    later (the web service's result page) without decoding the clip again.
+
+    Attributes:
+        pictures: The key frames, each a JPEG data URI.
+        plot: The signal plot as inline SVG, or None.
+    """
+
+    pictures: tuple[Picture, ...] = ()
+    plot: str | None = None
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps({"pictures": [vars(p) for p in self.pictures], "plot": self.plot})
+
+    @classmethod
+    def from_json(cls, text: str) -> ReportParts:
+        import json
+
+        data = json.loads(text)
+        return cls(pictures=tuple(Picture(**p) for p in data["pictures"]), plot=data["plot"])
+
+
+def report_parts(report: Report, trace: SessionTrace | None, *,
+                 key_frames: KeyFrames | None = None, draw: Drawer | None = None
+                 ) -> ReportParts:
+    """The key frames and the plot of ``report``'s page, from the analysis's trace."""
+    if trace is None:
+        return ReportParts()
+    return ReportParts(pictures=tuple(_pictures(report, trace, key_frames, draw)),
+                       plot=signal_svg(report, trace) if report.graded else None)
+
+
+def report_context(report: Report, parts: ReportParts, *, video_src: str | None = None
+                   ) -> dict[str, Any]:
+    """The variables ``_report_body.html.j2`` reads, for any page that shows a report."""
+    exercise = EXERCISES.get(report.exercise)
+    return {
+        "report": report,
+        "name": Path(report.video.path).name,
+        "title": exercise.title if exercise else "",
+        "variant": (report.variant or "").replace("_", "-"),
+        "reps": _rep_rows(report),
+        "sets": report.sets,
+        "pictures": list(parts.pictures),
+        "plot": parts.plot,
+        "skipped": [(reason, filming_advice(exercise, code)) for code, reason in
+                    report.skipped_checks if code not in report.not_judged] if exercise else [],
+        "not_judged": [check_label(code) for code in report.not_judged],
+        "glance": report.glance,
+        "how_to_film": _how_to_film(),
+        "video_src": video_src,
+        "duration": report.video.duration_s if math.isfinite(report.video.duration_s) else 0.0,
+    }
+
+
+def render_html(report: Report, trace: SessionTrace | None = None, *,
+                key_frames: KeyFrames | None = None,
                 draw: Drawer | None = None, annotated_video: str | None = None,
-                embedded_video: bytes | None = None) -> str:
+                embedded_video: bytes | None = None,
+                parts: ReportParts | None = None) -> str:
     """The report page.
 
     Args:
         report: What the analysis found.
         trace: The same analysis, frame by frame.
-        video: The analysed clip, decoded again for key frames (None: no pictures).
+        key_frames: The pictures kept from the analysis (None: no pictures).
         draw: Overlay for the key frames.
         annotated_video: Link to the annotated video, relative to the page.
         embedded_video: The annotated video's bytes, to embed instead of linking.
+        parts: The pictures and plot made already (instead of ``trace`` and ``key_frames``).
     """
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.files("formcheck") / "templates")),
-        autoescape=True, undefined=jinja2.StrictUndefined)
+    environment = pages.environment()
     template = environment.get_template("report.html.j2")
-    exercise = EXERCISES.get(report.exercise)
     video_src = None
     if embedded_video is not None:
         video_src = "data:video/mp4;base64," + base64.b64encode(embedded_video).decode("ascii")
     elif annotated_video is not None:
         video_src = annotated_video
-    return template.render(
-        report=report,
-        name=Path(report.video.path).name,
-        title=exercise.title if exercise else "",
-        variant=(report.variant or "").replace("_", "-"),
-        reps=_rep_rows(report),
-        sets=report.sets,
-        pictures=_pictures(report, trace, video, draw),
-        plot=signal_svg(report, trace) if report.graded else None,
-        skipped=[(reason, filming_advice(exercise, code)) for code, reason in
-                 report.skipped_checks] if exercise else [],
-        how_to_film=_how_to_film(),
-        video_src=video_src,
-        duration=report.video.duration_s if math.isfinite(report.video.duration_s) else 0.0,
-    )
+    if parts is None:
+        parts = report_parts(report, trace, key_frames=key_frames, draw=draw)
+    return template.render(**report_context(report, parts, video_src=video_src))
 
 
-def write_html(path: str | Path, report: Report, trace: SessionTrace, **options: Any) -> None:
+def write_html(path: str | Path, report: Report, trace: SessionTrace | None = None,
+               **options: Any) -> None:
     """Write :func:`render_html`'s page atomically."""
     write_text_atomic(path, render_html(report, trace, **options))

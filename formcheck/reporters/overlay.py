@@ -1,7 +1,7 @@
 """Drawing one frame's analysis state onto the frame: the annotated video's overlay.
 
 An :class:`Overlay` follows a session frame by frame: it is told each frame's
-:class:`~formcheck.session.FrameState` and events (:meth:`Overlay.update`), which it
+:class:`~formcheck.analysis.session.FrameState` and events (:meth:`Overlay.update`), which it
 needs for what outlives a frame (the fault banner, the rep where the count
 stopped), and draws a frame (:meth:`Overlay.draw`) without touching the input::
 
@@ -35,19 +35,20 @@ from types import MappingProxyType
 import cv2
 import numpy as np
 
-from formcheck.exercises import EXERCISES, Exercise
-from formcheck.grading import Fault, applicable
-from formcheck.pose.landmarks import SKELETON
-from formcheck.session import (
+from formcheck.analysis.events import (
     CountStopped,
     Event,
     ExerciseChanged,
     FrameState,
     Readout,
     RepGraded,
+    RepStarted,
     SetupHint,
     exercise_changed_message,
 )
+from formcheck.analysis.grading import Fault, applicable
+from formcheck.exercises import EXERCISES, Exercise
+from formcheck.pose.landmarks import SKELETON
 
 Colour = tuple[int, int, int]  # RGB
 
@@ -218,6 +219,9 @@ class Overlay:
         for event in events:
             if isinstance(event, RepGraded) and event.graded.faults:
                 self._banner = self._fault_banner(event.t_s, event.index, event.graded.faults)
+            elif (isinstance(event, RepStarted) and self._banner is not None
+                  and self._banner.fault):
+                self._banner = None  # a rep's banner shows until the next rep starts
             elif isinstance(event, CountStopped):
                 if self._stopped_at is None:
                     self._stopped_at = event.rep_index
@@ -289,11 +293,12 @@ class Overlay:
         return out
 
     def _highlighted(self, state: FrameState) -> frozenset[int]:
-        if state.exercise is None or state.view is None:
+        name = state.exercise or state.assumed
+        if name is None or state.view is None:
             return frozenset()
-        key = (state.exercise, str(state.view))
+        key = (name, str(state.view))
         if key not in self._key_joints:
-            exercise = self._exercises.get(state.exercise)
+            exercise = self._exercises.get(name)
             checks = applicable(exercise.checks, state.view) if exercise is not None else ()
             self._key_joints[key] = frozenset(int(lm) for c in checks for lm in c.landmarks)
         return self._key_joints[key]
@@ -340,7 +345,7 @@ class Overlay:
         margin, pad = sizes.margin, sizes.pad
 
         # Top left: the count, the rep and its phase, and where the count stopped.
-        stopped = self._stopped_at
+        stopped = self._stopped_at if state.count_stopped else None
         if stopped is None and state.count_stopped:
             stopped = state.good_reps + 1  # the first bad rep follows the good ones
         rows: list[tuple[str, float, int, Colour]] = [
@@ -349,6 +354,11 @@ class Overlay:
         phase = ascii_text(state.phase)
         rows.append((f"rep {state.rep}: {phase}" if state.rep else phase,
                      sizes.scale(0.75), sizes.thick(2), TEXT))
+        if state.assumed is not None:
+            exercise = self._exercises.get(state.assumed)
+            title = exercise.title if exercise is not None else state.assumed
+            rows.append((ascii_text(f"recognising: {title}?"), sizes.scale(0.6),
+                         sizes.thick(1.5), MUTED))
         if stopped is not None:
             rows.append((f"count stopped at rep {stopped}", sizes.scale(0.75),
                          sizes.thick(2), BAD))

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.session import Event, FrameState, Recognised
-from formcheck.video import Frame
+from formcheck.analysis.events import Event, FrameState, Recognised
+from formcheck.sources.frames import Frame
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.analysis.report import Report, Status
 from formcheck.exercises import BRIDGE, View, posture
 from formcheck.exercises.base import Setup
 from formcheck.exercises.bridge import (
@@ -21,7 +22,6 @@ from formcheck.exercises.bridge import (
     signed_hip_angle,
     untrusted,
 )
-from formcheck.report import Report, Status
 from tests.factories import (
     BridgeRep,
     HingeRep,
@@ -71,12 +71,14 @@ def test_each_side_view_fault_is_caught_at_its_rep(fault: BridgeRep, code: str) 
     assert report.total_reps == 3
     assert _codes(report) == [set(), set(), {code}]
     assert report.good_reps == 2 and report.first_bad_rep == 3
+    assert report.variant == "double" and report.side is None
 
 
 def test_pelvic_drop_is_caught_from_an_oblique_view_in_a_single_leg_bridge() -> None:
     report = _grade([BridgeRep(), BridgeRep(pelvis_tilt_deg=20)], View.OBLIQUE,
                     single_leg=True)
     assert report.variant == "single_leg"
+    assert report.side == "right"  # the factory holds the left leg straight
     assert _codes(report) == [set(), {"bridge.pelvic_drop"}]
 
 
@@ -94,8 +96,8 @@ def test_side_view_skips_pelvic_drop_and_knees_with_advice() -> None:
     assert "needs an oblique view" in skipped["bridge.pelvic_drop"]
     # No view reads knees caving reliably yet (see FEET_END_KNEE_WIDTH): said, not advised.
     assert "cannot be judged from any view yet" in skipped["bridge.knees_caving"]
-    assert len(report.filming_advice) == 2
-    assert "no camera view gives a reliable reading yet" in report.filming_advice[1]
+    assert report.not_judged == ("bridge.knees_caving",)
+    assert len(report.filming_advice) == 1 and "45 degrees" in report.filming_advice[0]
 
 
 @pytest.mark.parametrize(

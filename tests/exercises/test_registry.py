@@ -3,14 +3,13 @@ and a registry line."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from formcheck.body import BodySignals
-from formcheck.exercises import EXERCISES, Check, Cue, Exercise, Measurement, Setup, View, posture
-from formcheck.reps import Rep, RepSettings
-from formcheck.session import RepGraded
-from formcheck.synth.spec import FAULTS
+from formcheck.analysis.events import RepGraded
+from formcheck.devtools.synth.spec import faults
+from formcheck.exercises import EXERCISES, Setup, View
+from formcheck.signals.body import BodySignals
+from tests.exercises.squat_toy import SQUAT
 from tests.factories import (
     BridgeRep,
     HingeRep,
@@ -51,55 +50,13 @@ def test_every_readout_previews_a_checked_metric(name: str) -> None:
 
 def test_the_clip_generator_takes_its_fault_codes_from_the_registry() -> None:
     registered = {code for name in ("sldl", "bridge") for code in EXERCISES[name].fault_codes}
-    assert set(FAULTS) == registered
+    assert set(faults()) == registered
 
 
 def test_the_command_line_offers_every_registered_exercise() -> None:
     from formcheck.cli import ExerciseChoice
 
     assert {choice.value for choice in ExerciseChoice} == {"auto", *EXERCISES}
-
-
-# A toy exercise, declared the way a new module would declare it: a bodyweight squat.
-
-def _knee_flexion(body: BodySignals, setup: Setup) -> np.ndarray:
-    return 180.0 - np.fmin.reduce(body.knee_angle_img_deg, axis=1)
-
-
-def _measure(window: BodySignals, rep: Rep, setup: Setup,
-             previous: tuple[Rep, ...]) -> dict[str, Measurement]:
-    flexion = _knee_flexion(window, setup)
-    deepest = int(np.nanargmax(flexion))
-    return {"knee_flexion_deepest_deg": Measurement(float(flexion[deepest]),
-                                                    float(window.t_s[deepest]))}
-
-
-def _recognise(body: BodySignals) -> Cue:
-    seen = posture.detected(body)
-    upright = posture.standing(body)
-    share = posture.share(upright, seen)
-    deep = posture.share(seen & (_knee_flexion(body, Setup("squat", View.SIDE)) > 60.0), seen)
-    view = posture.standing_view(body, np.flatnonzero(upright)) if share >= 0.2 else None
-    return Cue("squat", view is not None and deep >= 0.1, view, "standing, bending the knees",
-               share)
-
-
-SQUAT = Exercise(
-    name="squat",
-    title="bodyweight squat",
-    posture="standing",
-    checks=(Check(code="squat.shallow", metric="knee_flexion_deepest_deg", unit="deg",
-                  fault_when="below", limit=90.0, views=frozenset(View),
-                  cue="sit deeper", describe="your knees bent only {value:.0f} degrees",
-                  source="heuristic: a toy for the registry test"),),
-    rep_settings=RepSettings(start_delta=10.0, min_amplitude=30.0),
-    primary_signal=_knee_flexion,
-    measure=_measure,
-    recognise=_recognise,
-    view=lambda body: posture.standing_view(body, posture.frames_or_all(
-        posture.standing(body), body)),
-    phases=("sitting down", "at the bottom", "standing up"),
-)
 
 
 def _squats(knee_flexion_deg: list[float]):  # type: ignore[no-untyped-def]
@@ -124,3 +81,38 @@ def test_a_new_exercise_is_one_declaration_and_one_registry_line(
     assert len([e for e in events if isinstance(e, RepGraded)]) == 4
     assert "stopped at rep 3: your knees bent only" in report.verdict
     assert report.verdict.endswith("Sit deeper.")
+
+
+def test_a_third_exercise_goes_end_to_end_report_schema_terminal_html(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from formcheck.analysis.provenance import grading_sources
+    from formcheck.reporters.html import render_html
+    from formcheck.reporters.schema import report_schema, validate_report
+    from formcheck.reporters.terminal import print_report
+    from formcheck.reporters.trace import SessionTrace
+
+    series = _squats([110, 70, 110])
+    monkeypatch.setitem(EXERCISES, SQUAT.name, SQUAT)  # the one registry line
+    trace = SessionTrace()
+    report, events = stream(series)
+    for event in events:
+        trace.events.append(event)
+    assert report.exercise == "squat" and report.first_bad_rep == 2
+    # The schema names it, and the report validates against it.
+    schema = report_schema()
+    assert "squat" in schema["properties"]["exercise"]["enum"]
+    assert "squat.shallow" in schema["$defs"]["check_code"]["enum"]
+    validate_report(report.to_dict())
+    # Its module's source is part of the settings digest.
+    assert any(path.name == "squat_toy.py" for path in grading_sources(EXERCISES))
+    # The terminal and the HTML page show it by its title, with its fault and cue.
+    out = io.StringIO()
+    print_report(report, Console(file=out, width=120))
+    printed = out.getvalue()
+    assert "bodyweight squat" in printed and "stopped at rep 2: your knees bent only" in printed
+    page = render_html(report, trace)
+    assert "bodyweight squat" in page and "Sit deeper" in page

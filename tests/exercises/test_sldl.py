@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from formcheck.analysis.report import Report
 from formcheck.exercises import SLDL, View
 from formcheck.exercises.sldl import CHECKS
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.report import Report
 from tests.factories import HingeRep, Script, grade, hinge_series, rear_hinge_series
 
 
@@ -126,3 +126,13 @@ def test_low_visibility_makes_a_check_uncertain_not_failed() -> None:
     graded = report.reps[0]
     assert graded.good
     assert "sldl.stance_knee_bend" in {u.code for u in graded.uncertain}
+
+
+def test_the_working_side_is_the_stance_leg_of_the_first_rep() -> None:
+    from tests.factories import legs_exchanged
+
+    series = hinge_series(Script([HingeRep()] * 2))
+    assert _grade([HingeRep()] * 2).side == "right"  # the factory stands on the right leg
+    report = grade(legs_exchanged(series), SLDL.name)
+    assert report.side == "left" and report.good_reps == 2
+    assert report.to_dict()["side"] == "left"

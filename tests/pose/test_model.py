@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from formcheck.errors import ModelError
-from formcheck.pose.model import MODEL_DIR_ENV, MODELS, resolve_model, sha256_of
+from formcheck.fileio import sha256_of
+from formcheck.pose.model import MODEL_DIR_ENV, MODELS, resolve_model
 
 
 def test_shipped_model_is_found_and_intact() -> None:

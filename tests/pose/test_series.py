@@ -8,7 +8,7 @@ import pytest
 
 from formcheck.errors import InputError
 from formcheck.pose.series import PoseRecording, PoseSample, PoseSeries
-from formcheck.video import VideoInfo
+from formcheck.sources.frames import VideoInfo
 
 
 def _sample(t_s: float, detected: bool = True) -> PoseSample:

@@ -10,10 +10,10 @@ import av
 import numpy as np
 import pytest
 
+from formcheck.analysis.events import Event, FrameState, RepGraded
 from formcheck.reporters.annotate import AnnotatedVideo
 from formcheck.reporters.overlay import Overlay
-from formcheck.session import Event, FrameState, RepGraded
-from formcheck.video import Frame, VideoInfo
+from formcheck.sources.frames import Frame, VideoInfo
 from tests.factories import HEIGHT, WIDTH, HingeRep, Script, hinge_series, session_for
 
 
@@ -67,7 +67,7 @@ def test_writes_h264_with_the_frames_and_their_timing(
     path = tmp_path / "out.mp4"
     with AnnotatedVideo(path, info) as video:
         for frame, step in zip(frames(steps), steps, strict=True):
-            video.add(frame, step.state, step.events)
+            video.add(step.state, step.events, frame)
     assert video.frames_written == len(steps)
     assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
     codec, pix_fmt, width, height, times, images = read_back(path)
@@ -89,7 +89,7 @@ def test_odd_frames_are_cropped_to_even(clip: tuple[VideoInfo, list[Step]],
     path = tmp_path / "odd.mp4"
     with AnnotatedVideo(path, info) as video:
         for frame, step in zip(frames(steps, WIDTH + 1, HEIGHT + 1), steps, strict=True):
-            video.add(frame, step.state, step.events)
+            video.add(step.state, step.events, frame)
     _, pix_fmt, width, height, times, _ = read_back(path)
     assert (pix_fmt, width, height, len(times)) == ("yuv420p", WIDTH, HEIGHT, len(steps))
 
@@ -100,7 +100,7 @@ def test_an_error_inside_the_with_leaves_no_file(clip: tuple[VideoInfo, list[Ste
     path = tmp_path / "out.mp4"
     with pytest.raises(RuntimeError, match="interrupted"), AnnotatedVideo(path, info) as video:
         for frame, step in zip(frames(steps[:5]), steps[:5], strict=True):
-            video.add(frame, step.state, step.events)
+            video.add(step.state, step.events, frame)
         raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
 
@@ -112,8 +112,8 @@ def test_a_frame_of_another_size_is_refused_and_leaves_no_file(
     small = Frame(1, steps[1].t_s, np.zeros((360, 640, 3), np.uint8))
     with pytest.raises(ValueError, match="frame 1 is 640x360, but the video is 1280x720"), \
             AnnotatedVideo(path, info) as video:
-        video.add(frames(steps[:1])[0], steps[0].state, steps[0].events)
-        video.add(small, steps[1].state, steps[1].events)
+        video.add(steps[0].state, steps[0].events, frames(steps[:1])[0])
+        video.add(steps[1].state, steps[1].events, small)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -131,7 +131,7 @@ def test_uses_the_overlay_given(clip: tuple[VideoInfo, list[Step]], tmp_path: Pa
     overlay = Overlay(banner_s=0.5)
     with AnnotatedVideo(tmp_path / "out.mp4", info, overlay=overlay) as video:
         for frame, step in zip(frames(steps[:3]), steps[:3], strict=True):
-            video.add(frame, step.state, step.events)
+            video.add(step.state, step.events, frame)
     assert video.overlay is overlay
     with pytest.raises(RuntimeError, match="closed"):
-        video.add(frames(steps[:1])[0], steps[0].state, [])
+        video.add(steps[0].state, [], frames(steps[:1])[0])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.grading import Uncertain
-from formcheck.report import Report
+from formcheck.analysis.grading import Uncertain
+from formcheck.analysis.report import Report
 from formcheck.reporters.csv import (
     CLIP_COLUMNS,
     REP_COLUMNS,

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.analyse import analyse_recording
-from formcheck.report import Report
+from formcheck.analysis.report import Report
+from formcheck.drivers.run import ClipRun
 from formcheck.reporters.html import render_html, write_html
+from formcheck.reporters.key_frames import KeyFrames
+from formcheck.reporters.overlay import Overlay
 from formcheck.reporters.trace import SessionTrace
+from formcheck.sources.file import VideoFile
 from tests.browser import opened_page
 from tests.conftest import SAMPLE_VIDEOS, cached_poses
 from tests.factories import HingeRep, Script, hinge_series, session_for
@@ -28,7 +31,7 @@ def _synthetic(path: str = "clip.mp4") -> tuple[Report, SessionTrace]:
         events = session.feed(series.sample(i))
         trace.add(session.state, events, None)
     trace.add(session.state, session.end(), None)
-    report = session.finish()
+    report = session.report()
     return replace(report, video=replace(report.video, path=path)), trace
 
 
@@ -47,7 +50,7 @@ def test_page_is_self_contained_and_escapes_untrusted_text(tmp_path: Path) -> No
 
 
 def test_warnings_have_their_section_escaped() -> None:
-    from formcheck.report import ReportWarning
+    from formcheck.analysis.report import ReportWarning
 
     report, trace = _synthetic()
     assert 'id="warnings"' not in render_html(report, trace)
@@ -73,10 +76,15 @@ def test_plot_covers_the_reps_before_recognition() -> None:
 @pytest.mark.browser
 def test_report_opens_in_headless_chromium_without_errors_or_network(tmp_path: Path) -> None:
     clip = SAMPLE_VIDEOS / "sldl_side_knee_breaks_rep3.mp4"
-    trace = SessionTrace()
-    report = analyse_recording(cached_poses(clip), on_frame=trace.add)
+    recording = cached_poses(clip)
+    trace, key_frames = SessionTrace(), KeyFrames()
+    # The saved poses with the decoded frames, through one run: the page's pictures come
+    # from that pass, as they do from `formcheck analyse --html`.
+    run = ClipRun(recording.video, sinks=[trace, key_frames])
+    with VideoFile(clip) as video:
+        report = run.run(zip(recording.raw_samples(), video.frames(), strict=True))
     page_path = tmp_path / "report.html"
-    write_html(page_path, report, trace, video=clip)
+    write_html(page_path, report, trace, key_frames=key_frames, draw=Overlay().draw_pose)
     with opened_page(page_path, viewport={"width": 412, "height": 915}) as opened:  # a phone
         page = opened.page
         assert page.inner_text("#good-reps") == "2 good reps"

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import formcheck
-from formcheck.report import Report
+from formcheck.analysis.report import Report
 from formcheck.reporters.schema import REPORT_SCHEMA_PATH, report_schema, validate_report
 from tests.factories import BridgeRep, HingeRep, Script, bridge_series, grade, hinge_series
 
@@ -51,11 +51,12 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_the_schema_loads_from_the_installed_package() -> None:
     # importlib.resources finds it beside the package's modules, wherever it is installed.
-    assert Path(str(REPORT_SCHEMA_PATH)).parent == Path(formcheck.__file__).parent
+    assert Path(str(REPORT_SCHEMA_PATH)).parent == Path(formcheck.__file__).parent / "reporters"
     assert report_schema()["title"] == "formcheck.report/1"
     # ... and a wheel carries it: it is declared as package data.
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "report.schema.json" in pyproject["tool"]["setuptools"]["package-data"]["formcheck"]
+    package_data = pyproject["tool"]["setuptools"]["package-data"]["formcheck.reporters"]
+    assert "report.schema.json" in package_data
 
 
 def test_report_schema_gives_a_fresh_copy() -> None:
@@ -151,6 +152,19 @@ def test_reason_is_required_exactly_when_ungradable(graded: dict[str, Any],
 def test_values_outside_the_contract_are_rejected(graded: dict[str, Any], field: str,
                                                    value: object) -> None:
     assert f"$.{field}:" in _rejection({**graded, field: value})
+
+
+def test_the_working_side_was_added_left_right_or_null(graded: dict[str, Any]) -> None:
+    assert graded["side"] == "right"  # the factory's hinge stands on the right leg
+    for side in ("left", "right", None):
+        validate_report({**graded, "side": side})
+    for side in ("Left", "both", 0, ""):
+        assert "$.side:" in _rejection({**graded, "side": side})
+    # Added after the release: a report written before it validates and reads as None.
+    older = {k: v for k, v in graded.items() if k != "side"}
+    validate_report(older)
+    assert Report.from_dict(older).side is None
+    assert Report.from_dict(graded).side == "right"
 
 
 def test_nullable_fields_accept_null(graded: dict[str, Any]) -> None:
