@@ -30,6 +30,10 @@ HOLDOUT3_DIR = SPEC_DIR / "holdout3"
 #: frame-rate work (issue 26), once the third had been looked at: rendered and scored only
 #: to report, at every analysis rate, at the end.
 HOLDOUT4_DIR = SPEC_DIR / "holdout4"
+#: The fifth held-out part (seed 20261205, cameras jittered), drawn at the start of the
+#: measurement-margin work (issue 21), once the fourth had been looked at: rendered and
+#: scored only to report, once, at the end.
+HOLDOUT5_DIR = SPEC_DIR / "holdout5"
 #: How far the fresh held-out cameras stray from each view's usual place, in degrees
 #: (azimuth, elevation): a phone is never put down exactly side-on or at one height.
 CAMERA_JITTER_DEG = (10.0, 6.0)
@@ -355,7 +359,8 @@ def main() -> None:
     for folder, clips in ((SPEC_DIR, build()), (HOLDOUT_DIR, holdout),
                           (HOLDOUT2_DIR, build_holdout(seed=20261203, jitter=True)),
                           (HOLDOUT3_DIR, build_holdout(seed=20261230, jitter=True)),
-                          (HOLDOUT4_DIR, build_holdout(seed=20261202, jitter=True))):
+                          (HOLDOUT4_DIR, build_holdout(seed=20261202, jitter=True)),
+                          (HOLDOUT5_DIR, build_holdout(seed=20261205, jitter=True))):
         write_specs(folder, clips)
 
 
