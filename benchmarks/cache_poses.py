@@ -2,13 +2,13 @@
 tried again and again without the model.
 
 For ``SPLIT/labels.json`` (written by ``formcheck render``), writes ``SPLIT/poses/<clip>.npz``
-(``formcheck pose``'s recording: every frame, the raw model output and the cleaned series)
-for each clip not yet saved, and ``SPLIT/labels_poses.json``: the same labels pointing at
+(``formcheck pose``'s recording of the frames ``formcheck analyse`` gives the model at its
+default analysis rate, or at ``--analysis-fps``; 0: every frame) for each clip not yet saved, and ``SPLIT/labels_poses.json``: the same labels pointing at
 the recordings. ``formcheck eval SPLIT/labels_poses.json`` then grades each recording as
-``formcheck analyse`` grades its clip with the default settings (every frame, one process),
-without running the model.
+``formcheck analyse`` grades its clip with the default settings (one process), without
+running the model.
 
-    python benchmarks/cache_poses.py SPLIT [SPLIT ...]
+    python benchmarks/cache_poses.py SPLIT [SPLIT ...] [--analysis-fps FPS]
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import sys
 from pathlib import Path
 
 from formcheck.drivers.file import extract_poses
+from formcheck.drivers.speed import DEFAULT_ANALYSIS_FPS
 
 
-def cache(split: Path) -> Path:
-    """Save the recordings of ``split``'s clips; the labels file pointing at them."""
+def cache(split: Path, analysis_fps: float | None = DEFAULT_ANALYSIS_FPS) -> Path:
+    """Save the recordings of ``split``'s clips at ``analysis_fps`` (None: every frame); the
+    labels file pointing at them."""
     labels = json.loads((split / "labels.json").read_text(encoding="utf-8"))
     folder = split / "poses"
     folder.mkdir(exist_ok=True)
@@ -30,7 +32,7 @@ def cache(split: Path) -> Path:
         source = split / clip["file"]
         target = folder / (Path(clip["file"]).stem + ".npz")
         if not target.is_file():
-            extract_poses(source).save_npz(target)
+            extract_poses(source, analysis_fps=analysis_fps).save_npz(target)
             print(f"{target}", file=sys.stderr)
         clip["file"] = f"poses/{target.name}"
     out = split / "labels_poses.json"
@@ -41,8 +43,12 @@ def cache(split: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("splits", nargs="+", type=Path)
-    for split in parser.parse_args().splits:
-        print(cache(split))
+    parser.add_argument("--analysis-fps", type=float, default=DEFAULT_ANALYSIS_FPS,
+                        help=f"frames a second given to the model (default {DEFAULT_ANALYSIS_FPS}"
+                             "; 0: every frame)")
+    options = parser.parse_args()
+    for split in options.splits:
+        print(cache(split, options.analysis_fps or None))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ stopped), and draws a frame (:meth:`Overlay.draw`) without touching the input::
 It draws the skeleton with the joints the exercise's checks read highlighted, the
 count of good reps with the rep and its phase (and, from the first bad rep on, where
 the count stopped), one line per live readout, and a banner with the fault and its
-cue after a bad rep (a setup hint in the same place before the first rep). A readout
+cue after a bad rep (after a rep read past a limit by no more than the measurement's
+margin, the borderline reading and its cue in the hint's colour; a setup hint in the same
+place before the first rep). A readout
 is red while past its limit during a rep and green within it; between reps, when
 nothing is judged, readouts are grey (a trunk short of the depth limit while
 standing is not a fault).
@@ -46,7 +48,7 @@ from formcheck.analysis.events import (
     SetupHint,
     exercise_changed_message,
 )
-from formcheck.analysis.grading import Fault, applicable
+from formcheck.analysis.grading import Borderline, Fault, applicable
 from formcheck.exercises import EXERCISES, Exercise
 from formcheck.pose.landmarks import SKELETON
 
@@ -219,6 +221,9 @@ class Overlay:
         for event in events:
             if isinstance(event, RepGraded) and event.graded.faults:
                 self._banner = self._fault_banner(event.t_s, event.index, event.graded.faults)
+            elif isinstance(event, RepGraded) and event.graded.borderline:
+                self._banner = self._borderline_banner(event.t_s, event.index,
+                                                       event.graded.borderline)
             elif (isinstance(event, RepStarted) and self._banner is not None
                   and self._banner.fault):
                 self._banner = None  # a rep's banner shows until the next rep starts
@@ -260,6 +265,14 @@ class Overlay:
         message = ascii_text(f"Rep {rep}: {first.message}{extra}")
         cue = ascii_text(first.cue)
         return _Banner(t_s, ((message, True), (cue[:1].upper() + cue[1:], False)), fault=True)
+
+    @staticmethod
+    def _borderline_banner(t_s: float, rep: int, near: Sequence[Borderline]) -> _Banner:
+        """A rep read near a limit: shown in the hint's colour, the count goes on."""
+        first = near[0]
+        message = ascii_text(f"Rep {rep}: {first.message}")
+        cue = ascii_text(first.cue)
+        return _Banner(t_s, ((message, True), (cue[:1].upper() + cue[1:], False)), fault=False)
 
     # ------------------------------------------------------------------ drawing
 

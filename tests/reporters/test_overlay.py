@@ -17,6 +17,7 @@ from formcheck.analysis.events import (
     RepStarted,
     SetupHint,
 )
+from formcheck.analysis.grading import Borderline
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.reporters.overlay import (
     GOOD,
@@ -148,6 +149,29 @@ def test_banner_text_is_made_ascii(steps: list[Step]) -> None:
     lines = overlay.banner_text(event.t_s)
     assert lines == ("Rep 2: your knee bent 70 deg - too far", "Keep it soft 'cafe' <= 55")
     assert all(line.isascii() for line in lines)
+
+
+def test_a_borderline_rep_shows_its_reading_and_cue_in_the_hint_colour(
+        steps: list[Step]) -> None:
+    graded = bad_graded(steps)
+    fault = graded.graded.faults[0]
+    near = Borderline(fault.code, 57.0, 55.0, "deg", 6.0, fault.at_s,
+                      "borderline stance knee bend: 57\u00b0 against 55\u00b0, measured to"
+                      " within 6\u00b0 from this camera angle", fault.cue)
+    event = replace(graded, graded=replace(graded.graded, faults=(), borderline=(near,)))
+    overlay = Overlay()
+    overlay.update(steps[0].state, [event])
+    message, cue = overlay.banner_text(event.t_s)
+    assert message == ("Rep 2: borderline stance knee bend: 57 deg against 55 deg, measured"
+                       " to within 6 deg from this camera angle")
+    assert cue.lower() == ascii_text(fault.cue).lower()
+    assert not overlay._fault_showing(event.t_s)  # a setup hint may replace it
+    state = replace(steps[0].state, t_s=event.t_s)
+    box = overlay.regions(state, (HEIGHT, WIDTH))["banner"]
+    as_fault = Overlay()
+    as_fault.update(steps[0].state, [graded])
+    fault_red = box.crop(as_fault.draw(blank(), state))[..., 0].mean()
+    assert box.crop(overlay.draw(blank(), state))[..., 0].mean() < fault_red / 2
 
 
 def test_setup_hint_shows_in_the_banner_but_not_over_a_fault(steps: list[Step]) -> None:
