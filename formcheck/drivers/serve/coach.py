@@ -207,26 +207,25 @@ def submission_video(request: Request) -> Response:
     return FileResponse(path, media_type="video/mp4")
 
 
-async def _coach_form(request: Request) -> tuple[str | None, dict[str, str] | None]:
-    """The coach and the form's fields, or (None, None) without a session, or (coach,
-    None) without a valid CSRF token."""
+async def _coach_post(request: Request) -> tuple[str, dict[str, str]] | Response:
+    """A coach's form POST: the coach and the form's fields, or the answer to give instead
+    (the login without a session, 403 without a valid CSRF token)."""
     coach = await run_in_threadpool(current_coach, request)
     if coach is None:
-        return None, None
+        return to_login(request)
     form = await request.form(max_files=0, max_fields=400)
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     if not csrf_ok(request.session, fields.get(CSRF_FIELD)):
-        return coach, None
+        return forbidden(service_of(request), request)
     return coach, fields
 
 
 async def save_review(request: Request) -> Response:
     service = service_of(request)
-    coach, fields = await _coach_form(request)
-    if coach is None:
-        return to_login(request)
-    if fields is None:
-        return forbidden(service, request)
+    posted = await _coach_post(request)
+    if isinstance(posted, Response):
+        return posted
+    coach, fields = posted
     submission_id = int(request.path_params["id"])
 
     def save() -> Response:
@@ -250,11 +249,10 @@ async def save_review(request: Request) -> Response:
 
 async def set_feature(request: Request) -> Response:
     service = service_of(request)
-    coach, fields = await _coach_form(request)
-    if coach is None:
-        return to_login(request)
-    if fields is None:
-        return forbidden(service, request)
+    posted = await _coach_post(request)
+    if isinstance(posted, Response):
+        return posted
+    coach, _ = posted
     submission_id = int(request.path_params["id"])
     featured = request.url.path.endswith("/feature")
 
@@ -326,11 +324,10 @@ def reader_page(request: Request) -> Response:
 async def change_reader(request: Request) -> Response:
     """The rename and merge forms (with the CSRF token) of a reader's page."""
     service = service_of(request)
-    coach, fields = await _coach_form(request)
-    if coach is None:
-        return to_login(request)
-    if fields is None:
-        return forbidden(service, request)
+    posted = await _coach_post(request)
+    if isinstance(posted, Response):
+        return posted
+    coach, fields = posted
     person_id = int(request.path_params["id"])
     merging = request.url.path.endswith("/merge")
 
