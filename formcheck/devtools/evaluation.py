@@ -249,15 +249,21 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _clear(code: str, magnitude: float | None, off_side_deg: float) -> bool | None:
-    """Whether a labelled fault of true value ``magnitude`` is past its check's limit by at
-    least the margin formcheck applies from ``off_side_deg`` (None: no magnitude)."""
+def _clear(code: str, magnitude: tuple[float | None, str | None],
+           off_side_deg: float) -> bool | None:
+    """Whether a labelled fault of true value and unit ``magnitude`` is past one of its
+    checks' limits in that unit by at least the margin formcheck applies from
+    ``off_side_deg`` (None: no magnitude). A code may have several checks: two limits (feet
+    too far, too close), or a rep's length and its pace against the earlier reps, which
+    a label's value in seconds is not compared with."""
+    value, unit = magnitude
     exercise = EXERCISES.get(code.split(".", 1)[0])
-    check = next((c for c in exercise.checks if c.code == code), None) if exercise else None
-    if check is None or magnitude is None:
+    checks = [c for c in exercise.checks if c.code == code and unit in (None, c.unit)] \
+        if exercise else []
+    if not checks or value is None:
         return None
-    gain = check.error.truth_gain if check.error is not None else 1.0
-    return check.excess(gain * float(magnitude)) >= check.margin(off_side_deg)
+    return any(check.excess((check.error.truth_gain if check.error else 1.0) * float(value))
+               >= check.margin(off_side_deg) for check in checks)
 
 
 def score_faults(report: Report, labelled_reps: list[dict[str, Any]],
@@ -268,7 +274,7 @@ def score_faults(report: Report, labelled_reps: list[dict[str, Any]],
     near = [{b.code for b in r.borderline} for r in report.reps]
     truth = [((float(r["start_s"]), float(r["end_s"])),
               {f["code"] for f in r.get("faults", [])}) for r in labelled_reps]
-    magnitudes = [{f["code"]: f.get("magnitude") for f in r.get("faults", [])}
+    magnitudes = [{f["code"]: (f.get("magnitude"), f.get("unit")) for f in r.get("faults", [])}
                   for r in labelled_reps]
     angle = report.camera.off_side_deg
     matched_truth: dict[int, int] = {}

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import pytest
 
-from formcheck.analysis.grading import Fault, GradedRep, Tally
+from formcheck.analysis.grading import Borderline, Fault, GradedRep, Tally, grade_rep
 from formcheck.analysis.prescription import SET_BREAK_S, advice
+from formcheck.exercises import Exercise, Measurement, Setup, View
+from formcheck.exercises.base import ErrorTable
+from formcheck.signals.camera import CameraAngle
 from formcheck.signals.reps import Rep
+from tests.exercises.squat_toy import SQUAT
 
 
 def _graded(index: int, start_s: float, bad: bool) -> GradedRep:
@@ -72,3 +79,86 @@ def test_a_set_asked_for_starts_with_its_own_count() -> None:
     assert (tally.set_good_reps, tally.set_stopped) == (2, False)
     assert [s.good_reps for s in tally.sets()] == [1, 2]
     assert tally.good_reps == 1  # the clip's count still stopped at rep 2
+
+
+# --- pass, borderline, fault (issue 21) ---------------------------------------------------------
+
+_TABLE = ErrorTable(off_side_deg=(25.0, 60.0, 90.0), p90=(4.0, 9.0, math.nan), reps=(20, 8, 2),
+                    source="a test table")
+
+
+def _toy(value: float, *, error: ErrorTable | None = _TABLE,
+         max_off_side_deg: float | None = None) -> Exercise:
+    """The toy squat, reading ``value`` degrees of knee flexion on every rep."""
+    check = replace(SQUAT.checks[0], error=error, max_off_side_deg=max_off_side_deg)
+
+    def measure(window: object, rep: Rep, setup: Setup,
+                previous: tuple[Rep, ...]) -> dict[str, Measurement]:
+        return {check.metric: Measurement(value, rep.end_s)}
+
+    return replace(SQUAT, checks=(check,), measure=measure)
+
+
+def _grade(value: float, off_side_deg: float, **toy: object) -> GradedRep:
+    rep = Rep(1, 0.0, 1.5, 3.0, 10.0, 80.0)
+    camera = CameraAngle(off_side_deg, 8.0, 0.9, 30)
+    return grade_rep(_toy(value, **toy), None, rep, Setup("squat", View.SIDE),  # type: ignore[arg-type]
+                     camera=camera)
+
+
+def test_error_table_margin_by_angle_and_the_worst_where_unmeasured() -> None:
+    assert _TABLE.margin(0.0) == 4.0
+    assert _TABLE.margin(25.0) == 4.0  # upper edges are inclusive
+    assert _TABLE.margin(40.0) == 9.0
+    assert _TABLE.margin(80.0) == 9.0  # too few reps there: the worst measured
+    assert _TABLE.margin(math.nan) == 9.0  # angle unknown: the worst measured
+
+
+@pytest.mark.parametrize(("value", "off_side", "outcome"), [
+    (91.0, 10.0, "pass"),        # within the limit (fault below 90)
+    (90.0, 10.0, "pass"),        # exactly at the limit passes
+    (87.0, 10.0, "borderline"),  # 3 past, margin 4 side-on
+    (86.0, 10.0, "borderline"),  # 4 past: not more than the margin
+    (85.0, 10.0, "fault"),       # 5 past a margin of 4
+    (85.0, 40.0, "borderline"),  # the same reading from 40 degrees off: margin 9
+    (80.0, 40.0, "fault"),
+])
+def test_a_reading_past_the_limit_within_the_margin_is_borderline(
+        value: float, off_side: float, outcome: str) -> None:
+    graded = _grade(value, off_side)
+    got = "fault" if graded.faults else "borderline" if graded.borderline else "pass"
+    assert got == outcome
+    if graded.faults:
+        margin = graded.faults[0].margin
+        assert margin == _TABLE.margin(off_side)
+        assert f"within {margin:.0f} degrees from this camera angle" in graded.faults[0].message
+    if graded.borderline:
+        near = graded.borderline[0]
+        assert (near.value, near.limit, near.margin) == (value, 90.0, _TABLE.margin(off_side))
+        assert near.message.startswith(f"borderline shallow: {value:.0f} degrees against 90")
+        assert near.cue == "sit deeper"
+
+
+def test_without_a_measured_error_every_reading_past_the_limit_is_a_fault() -> None:
+    graded = _grade(89.5, 10.0, error=None)
+    assert [f.code for f in graded.faults] == ["squat.shallow"]
+    assert graded.faults[0].margin == 0.0
+    assert "within" not in graded.faults[0].message
+
+
+def test_a_camera_beyond_a_checks_angle_makes_it_uncertain_not_failed() -> None:
+    graded = _grade(40.0, 50.0, max_off_side_deg=30.0)
+    assert not graded.faults and not graded.borderline
+    assert [u.code for u in graded.uncertain] == ["squat.shallow"]
+    assert "50 degrees off side-on" in graded.uncertain[0].reason
+    assert _grade(40.0, 20.0, max_off_side_deg=30.0).faults  # within its angle: judged
+
+
+def test_a_borderline_rep_does_not_stop_the_count() -> None:
+    tally = Tally()
+    near = Borderline("sldl.stance_knee_bend", 57.0, 55.0, "deg", 6.0, 1.0,
+                      "borderline stance knee bend", "keep it soft")
+    tally.add(replace(_graded(1, 0.0, False), borderline=(near,)))
+    tally.add(_graded(2, 4.0, False))
+    tally.add(_graded(3, 8.0, True))
+    assert (tally.good_reps, tally.first_bad) == (2, 3)
