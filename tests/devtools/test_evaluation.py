@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from formcheck.analysis.grading import Fault, GradedRep
+from formcheck.analysis.grading import Borderline, Fault, GradedRep
 from formcheck.analysis.report import Report
-from formcheck.devtools.evaluation import evaluate
+from formcheck.devtools.evaluation import _clear, evaluate
+from formcheck.exercises import EXERCISES
+from formcheck.exercises.base import ErrorTable
+from formcheck.signals.camera import CameraAngle
 from formcheck.errors import InputError
 from formcheck.signals.reps import Rep
 from formcheck.sources.frames import VideoInfo
@@ -191,3 +195,57 @@ def test_faults_are_also_counted_by_view(tmp_path: Path) -> None:
     assert by_view["sldl side"]["sldl.stance_knee_bend"]["f1"] == 1.0
     assert by_view["sldl oblique"]["sldl.stance_knee_bend"]["fn"] == 1
     assert evaluation.faults["sldl.stance_knee_bend"].tp == 1
+
+
+def test_clear_faults_borderlines_and_false_faults_are_scored_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hyperextension (fault above 195 degrees) read to within 5 degrees side-on.
+    table = ErrorTable(off_side_deg=(90.0,), p90=(5.0,), reps=(40,), source="a test table")
+    bridge = EXERCISES["bridge"]
+    checks = tuple(replace(c, error=table) if c.code == "bridge.hyperextension" else c
+                   for c in bridge.checks)
+    monkeypatch.setitem(EXERCISES, "bridge", replace(bridge, checks=checks))
+    code = "bridge.hyperextension"
+
+    def rep(index: int, start: float, magnitude: float | None) -> dict:
+        faults = [] if magnitude is None else [{"code": code, "magnitude": magnitude,
+                                               "unit": "deg"}]
+        return {"index": index, "start_s": start, "end_s": start + 3, "faults": faults}
+
+    labels = _labels(tmp_path, [{
+        "file": "a.mp4", "exercise": "bridge", "total_reps": 4, "good_reps": 1,
+        "first_bad_rep": 2,
+        "reps": [rep(1, 0, None), rep(2, 4, 210.0), rep(3, 8, 197.0), rep(4, 12, None)]}])
+    near = Borderline(code, 198.0, 195.0, "deg", 5.0, 1.0, "borderline hyperextension", "")
+    fault = Fault(code, 212.0, 195.0, "deg", 5.0, "hyperextension", "", 5.0)
+    graded = [
+        GradedRep(Rep(1, 0.1, 1.5, 2.9, 0.0, 50.0), (), (), {}, borderline=(near,)),
+        GradedRep(Rep(2, 4.1, 5.5, 6.9, 0.0, 50.0), (fault,), (), {}),
+        GradedRep(Rep(3, 8.1, 9.5, 10.9, 0.0, 50.0), (), (), {}, borderline=(near,)),
+        GradedRep(Rep(4, 12.1, 13.5, 14.9, 0.0, 50.0), (replace(fault, at_s=13.0),), (), {}),
+    ]
+    info = VideoInfo(str(tmp_path / "a.mp4"), 640, 480, 30.0, 16.0, 480, "h264")
+    report = Report("graded", info, "bridge", view="side", reps=tuple(graded),
+                    camera=CameraAngle(5.0, 20.0, 0.9, 40))
+    evaluation = evaluate(labels, lambda path, exercise: report)
+    counts = evaluation.faults[code]
+    # 210 is 15 past the limit, clear of the margin, and found; 197 is within it.
+    assert (counts.clear, counts.clear_found, counts.within_margin) == (1, 1, 1)
+    assert (counts.borderline_on_fault, counts.borderline_on_good) == (1, 1)
+    assert (counts.tp, counts.fp, counts.fn) == (1, 1, 1)
+    assert evaluation.fault_summary() == {
+        "clear_faults_found": {"ok": 1, "of": 1, "rate": 1.0}, "false_faults": 1,
+        "faults_within_margin": 1, "borderline_on_faults": 1, "borderline_on_good_reps": 1}
+    summary = evaluation.summary()
+    assert summary["borderline_reps"] == 2
+    # The borderline first rep is good: one good rep, as labelled.
+    assert summary["good_reps_exact"] == {"ok": 1, "of": 1, "rate": 1.0}
+
+
+def test_a_code_with_two_limits_is_clear_past_either() -> None:
+    # Feet placement: knee angle above 125 (too far) or below 50 (too close).
+    assert _clear("bridge.feet_placement", (140.0, "deg"), 0.0)
+    assert _clear("bridge.feet_placement", (40.0, "deg"), 0.0)
+    # A rushed rep is labelled by its length in seconds, never against the pace ratio.
+    assert _clear("sldl.rushed", (0.5, "s"), 0.0)
+    assert _clear("sldl.rushed", (1.5, "s"), 0.0) is False
