@@ -11,10 +11,10 @@ import pytest
 from formcheck.analysis.grading import Borderline, Fault, GradedRep
 from formcheck.analysis.report import Report
 from formcheck.devtools.evaluation import _clear, evaluate
+from formcheck.errors import InputError
 from formcheck.exercises import EXERCISES
 from formcheck.exercises.base import ErrorTable
 from formcheck.signals.camera import CameraAngle
-from formcheck.errors import InputError
 from formcheck.signals.reps import Rep
 from formcheck.sources.frames import VideoInfo
 
