@@ -4,9 +4,10 @@ tried again and again without the model.
 For ``SPLIT/labels.json`` (written by ``formcheck render``), writes ``SPLIT/poses/<clip>.npz``
 (``formcheck pose``'s recording of the frames ``formcheck analyse`` gives the model at its
 default analysis rate, or at ``--analysis-fps``; 0: every frame) for each clip not yet
-saved, and ``SPLIT/labels_poses.json``: the same labels pointing at the recordings. ``formcheck eval SPLIT/labels_poses.json`` then grades each recording as
-``formcheck analyse`` grades its clip with the default settings (one process), without
-running the model.
+saved, and ``SPLIT/labels_poses.json``: the same labels pointing at the recordings.
+``formcheck eval SPLIT/labels_poses.json`` then grades each recording as ``formcheck
+analyse`` grades its clip with the default settings (one process), without running the
+model.
 
     python benchmarks/cache_poses.py SPLIT [SPLIT ...] [--analysis-fps FPS]
 """
