@@ -47,7 +47,8 @@ BINS = (25.0, 60.0, 90.0)
 MIN_REPS = 5
 #: metric -> (the label's truth key, how the reading relates to it: "same" scale, "scaled"
 #: (the picture reads a part of the truth: a gain is fitted), "offset" (timed from another
-#: moment: the median difference is removed))
+#: moment: the median difference is removed), "pace" (the truth is the rep's true length
+#: over the median true length of the earlier reps, as the check reads it))
 TRUTH = {
     "sldl": {
         "stance_knee_flexion_img_deg": ("stance_knee_flexion_bottom_deg", "same"),
@@ -56,6 +57,7 @@ TRUTH = {
         "free_foot_down_s": ("free_foot_touch_s", "same"),
         "trunk_incl_bottom_deg": ("trunk_from_vertical_deg", "same"),
         "rep_duration_s": ("duration_s", "offset"),
+        "pace_vs_earlier_reps": ("duration_s", "pace"),
     },
     "bridge": {
         "hip_angle_top_deg": ("shoulder_hip_knee_deg", "same"),
@@ -106,7 +108,7 @@ def collect(splits: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, An
                             "graded_as": report.exercise})
             if report.exercise != clip["exercise"]:
                 continue
-            for label in clip["reps"]:
+            for n, label in enumerate(clip["reps"]):
                 span = (label["start_s"], label["end_s"])
                 graded = max(report.reps, key=lambda g: _overlap(span, (g.rep.start_s,
                                                                         g.rep.end_s)),
@@ -117,6 +119,10 @@ def collect(splits: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, An
                 for metric, (key, relation) in TRUTH[clip["exercise"]].items():
                     value = graded.metrics.get(metric)
                     truth = label["measured"].get(key)
+                    if relation == "pace":
+                        earlier = [r["measured"][key] for r in clip["reps"][:n]]
+                        truth = truth / float(np.median(earlier)) if len(earlier) >= 2 \
+                            and truth is not None else None
                     if value is None or truth is None or not math.isfinite(value):
                         continue
                     readings.append({"exercise": clip["exercise"], "metric": metric,

@@ -716,7 +716,10 @@ def test_a_square_1080_clip_fits_a_1024x768_screen_under_xvfb(tmp_path: Path) ->
         pytest.skip("this Pillow cannot read an X display (built without XCB)")
     from tests.corpus import sample_frames, write_clip
 
-    frames = sample_frames(SAMPLE_VIDEOS / "sldl_side_good.mp4", 1.0, 4.0, fps=15.0)
+    # Eight seconds of clip, played at its pace: on a loaded machine the first frames pass
+    # before the model has drawn one (the newest frame wins), and three seconds once left
+    # no screenshot with the window in it (CI, load average 6 on 2 cores).
+    frames = sample_frames(SAMPLE_VIDEOS / "sldl_side_good.mp4", 1.0, 9.0, fps=15.0)
     square = [np.pad(f, (((1080 - f.shape[0]) // 2,) * 2, ((1080 - f.shape[1]) // 2,) * 2,
                          (0, 0)), constant_values=200) for f in
               (cv2.resize(f, (1080, 810)) for f in frames)]
