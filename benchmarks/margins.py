@@ -19,7 +19,8 @@ label by time, and compares:
   difference (printed), the definitions' offset, which the tempo limits were tuned with.
 
 It prints the camera-angle errors and, per metric, the 90th percentile of the absolute
-error in bins of the *estimated* angle from side-on (what a margin is looked up by, so the
+error over the reps filmed from the views some check reads the metric in, in bins of the
+*estimated* angle from side-on (what a margin is looked up by, so the
 angle's own error is folded in), as ``ErrorTable`` literals for the exercise modules.
 
     python benchmarks/margins.py SPLIT [SPLIT ...] [--json out.json]
@@ -39,6 +40,7 @@ import numpy as np
 
 from formcheck.devtools.synth.spec import load_spec
 from formcheck.drivers.file import analyse_recording
+from formcheck.exercises import EXERCISES
 from formcheck.pose.series import PoseRecording
 
 #: The angle bins (upper edges, degrees from side-on) of the error tables.
@@ -79,6 +81,13 @@ def true_camera(spec_path: Path) -> tuple[float, float]:
     camera = load_spec(spec_path).camera
     azimuth = (camera.azimuth_deg + 180.0) % 360.0 - 180.0
     return abs(90.0 - abs(azimuth)), camera.elevation_deg
+
+
+def measured_in(exercise: str, metric: str) -> set[str]:
+    """The views in which some check of ``exercise`` reads ``metric`` (too coarse there or
+    not: the table says how coarse)."""
+    return {view.value for check in EXERCISES[exercise].checks if check.metric == metric
+            for view in check.views}
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -158,7 +167,8 @@ def error_tables(readings: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
     tables = {}
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in readings:
-        groups[(r["exercise"], r["metric"])].append(r)
+        if r["view"] in measured_in(r["exercise"], r["metric"]):
+            groups[(r["exercise"], r["metric"])].append(r)
     for key, group in sorted(groups.items()):
         value = np.array([r["value"] for r in group])
         truth = np.array([r["truth"] for r in group])
@@ -179,7 +189,8 @@ def error_tables(readings: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
             p90.append(float(np.percentile(error[inside], 90)) if inside.sum() >= MIN_REPS
                        else math.nan)
         tables[key] = {"gain": gain, "offset": offset, "p90": p90, "reps": counts,
-                       "n": len(group)}
+                       "n": len(group), "widest_deg": float(np.nanmax(angle)),
+                       "views": sorted({r["view"] for r in group})}
     return tables
 
 
@@ -203,7 +214,9 @@ def main() -> None:
         if table["offset"]:
             how = f", less the timing offset of {table['offset']:.2f} s"
         gain = f", truth_gain={table['gain']:.2f}" if table["gain"] != 1.0 else ""
-        print(f"# {exercise} {metric}: {table['n']} reps{how}")
+        print(f"# {exercise} {metric}: {table['n']} reps{how}, read in"
+              f" {', '.join(table['views'])} views, at most {table['widest_deg']:.0f} degrees"
+              " off side-on")
         print(f"ErrorTable(off_side_deg={BINS}, p90=({p90}), reps={tuple(table['reps'])}{gain},\n"
               f"           source=\"measured with benchmarks/margins.py on {names}"
               f" ({date.today().isoformat()}): the 90th percentile of |reading - truth|"
