@@ -29,7 +29,8 @@ def f1_cell(counts: dict[str, Any] | None) -> str:
 
 
 def tables(evaluation: dict[str, Any]) -> str:
-    """The summary by view, then fault F1 (tp/fp/fn) by code and view."""
+    """The summary by view, fault F1 (tp/fp/fn) by code and view, then by code the clear
+    faults found, the borderlines and the false faults."""
     lines = ["| exercise and view | clips | " + " | ".join(m.replace("_", " ") for m in MEASURES)
              + " |", "| --- " * (len(MEASURES) + 2) + "|"]
     rows = {**evaluation["by_view"], "all": evaluation["summary"]}
@@ -42,6 +43,15 @@ def tables(evaluation: dict[str, Any]) -> str:
     for code, counts in sorted(evaluation["faults"].items()):
         cells = [f1_cell(evaluation["faults_by_view"][view].get(code)) for view in views]
         lines.append(f"| `{code}` | {f1_cell(counts)} | " + " | ".join(cells) + " |")
+    lines += ["", "| code | clear faults found | within the margin | borderline on a fault |"
+              " borderline on a good rep | false faults |", "| --- " * 6 + "|"]
+    for code, c in sorted(evaluation["faults"].items()):
+        lines.append(f"| `{code}` | {c['clear_found']}/{c['clear']} | {c['within_margin']} |"
+                     f" {c['borderline_on_fault']} | {c['borderline_on_good']} | {c['fp']} |")
+    total = evaluation["fault_summary"]
+    lines.append(f"| all | {rate_cell(total['clear_faults_found'])} |"
+                 f" {total['faults_within_margin']} | {total['borderline_on_faults']} |"
+                 f" {total['borderline_on_good_reps']} | {total['false_faults']} |")
     return "\n".join(lines)
 
 

@@ -38,6 +38,8 @@ def print_report(report: Report, console: Console) -> None:
             table.add_column(column)
         for i, graded in enumerate(report.reps, start=1):
             verdict = "[green]good[/]" if graded.good else "[red]bad[/]"
+            if graded.good and graded.borderline:
+                verdict = "[green]good[/] [yellow](borderline)[/]"
             if graded.after_stop:
                 verdict += " [dim](after the stop)[/]"
             notes = [escape(f.message) for f in graded.faults]

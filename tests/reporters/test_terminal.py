@@ -8,7 +8,7 @@ import io
 import pytest
 from rich.console import Console
 
-from formcheck.analysis.grading import GradedRep, Uncertain
+from formcheck.analysis.grading import Borderline, GradedRep, Uncertain
 from formcheck.analysis.report import Report, Status
 from formcheck.drivers.file import analyse_recording
 from formcheck.reporters.terminal import print_report
@@ -35,6 +35,22 @@ def test_an_uncertain_check_is_printed_with_its_reason() -> None:
     # It casts doubt on the count, and the outcome says so.
     assert report.glance.banner.value == "amber"
     assert "Graded with warnings: rushed not judged on rep 2" in lines
+
+
+def test_a_borderline_rep_is_good_and_says_its_reading_margin_and_how_to_film() -> None:
+    near = Borderline("bridge.hyperextension", 198.0, 195.0, "deg", 7.7, 2.0,
+                      "borderline hyperextension: 198 degrees against 195, measured to within"
+                      " 8 degrees from this camera angle: film from the side, camera at hip"
+                      " height, to be sure", "squeeze the glutes, do not arch the back")
+    reps = (GradedRep(Rep(1, 1.0, 2.0, 3.0, 130.0, 180.0), (), (), {}, borderline=(near,)),
+            GradedRep(Rep(2, 4.0, 5.0, 6.0, 130.0, 180.0), (), (), {}))
+    report = Report(Status.GRADED, VideoInfo("clip.mp4", 640, 480, 30.0, 7.0, 210, "h264"),
+                    "bridge", view="side", reps=reps)
+    assert report.good_reps == 2  # a borderline rep does not stop the count
+    row = next(line for line in _printed(report) if line.lstrip().startswith("1 "))
+    assert "good (borderline)" in row
+    assert "198 degrees against 195, measured to within 8 degrees" in row
+    assert report.glance.banner.value == "amber"  # a doubt, said at a glance
 
 
 @pytest.mark.model
