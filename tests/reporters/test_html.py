@@ -63,6 +63,19 @@ def test_warnings_have_their_section_escaped() -> None:
     assert "the clip is dark" in page
 
 
+def test_a_borderline_rep_shows_good_borderline_with_its_reading_escaped() -> None:
+    from formcheck.analysis.grading import Borderline
+
+    report, trace = _synthetic()
+    near = Borderline("sldl.stance_knee_bend", 57.0, 55.0, "deg", 6.0, 1.0,
+                      "borderline stance knee bend: 57 degrees against 55 <i>", "keep it soft")
+    first = replace(report.reps[0], borderline=(near,))
+    page = render_html(replace(report, reps=(first, *report.reps[1:])), trace)
+    assert 'good <span class="borderline">(borderline)</span>' in page
+    assert "borderline stance knee bend: 57 degrees against 55 &lt;i&gt;" in page
+    assert page.count("(borderline)") == 1
+
+
 def test_plot_covers_the_reps_before_recognition() -> None:
     report, trace = _synthetic()
     signal = trace.signal
