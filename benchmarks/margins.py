@@ -12,11 +12,13 @@ label by time, and compares:
   measurement of the posed skeleton. Two metrics are read in the picture on a smaller
   scale than their truth (the hip line's turn from behind, the pelvis's tilt in an oblique
   picture: the picture shows a part of the true rotation); their truth is first scaled by
-  the gain that fits the readings best (least squares through zero, in the views its
-  check reads it from), and that gain is printed. Rep lengths are timed differently by
-  the rep engine (from leaving rest to 35% of the way back) and by the renderer (the
-  whole movement, holds included): their error is taken after removing the median
-  difference (printed), the definitions' offset, which the tempo limits were tuned with.
+  the gain that fits the readings best (least squares through zero, in the views named in
+  ``GAIN_VIEWS``), and that gain is printed. Rep lengths are timed differently by the rep
+  engine (from leaving rest to 35% of the way back, with no hold at the top) and by the
+  renderer (the whole movement, holds included): the rep engine reads about 0.8 of the
+  renderer's length on long and short reps alike, side-on, so their truth is scaled the
+  same way, with the gain fitted side-on (the view the tempo limits were tuned in); a
+  view that times reps differently shows it as error.
 
 It prints the camera-angle errors and, per metric, the 90th percentile of the absolute
 error over the reps filmed from the views some check reads the metric in, in bins of the
@@ -48,9 +50,9 @@ BINS = (25.0, 60.0, 90.0)
 #: Fewer reps than this in a bin: no margin is given there (the worst measured one is used).
 MIN_REPS = 5
 #: metric -> (the label's truth key, how the reading relates to it: "same" scale, "scaled"
-#: (the picture reads a part of the truth: a gain is fitted), "offset" (timed from another
-#: moment: the median difference is removed), "pace" (the truth is the rep's true length
-#: over the median true length of the earlier reps, as the check reads it))
+#: (the reading is on another scale than the truth: a gain is fitted), "pace" (the truth is
+#: the rep's true length over the median true length of the earlier reps, as the check
+#: reads it))
 TRUTH = {
     "sldl": {
         "stance_knee_flexion_img_deg": ("stance_knee_flexion_bottom_deg", "same"),
@@ -58,14 +60,14 @@ TRUTH = {
         "leg_trunk_angle_deg": ("leg_below_trunk_deg", "same"),
         "free_foot_down_s": ("free_foot_touch_s", "same"),
         "trunk_incl_bottom_deg": ("trunk_from_vertical_deg", "same"),
-        "rep_duration_s": ("duration_s", "offset"),
+        "rep_duration_s": ("duration_s", "scaled"),
         "pace_vs_earlier_reps": ("duration_s", "pace"),
     },
     "bridge": {
         "hip_angle_top_deg": ("shoulder_hip_knee_deg", "same"),
         "knee_angle_top_deg": ("knee_angle_deg", "same"),
         "pelvis_tilt_change_img_deg": ("pelvic_drop_deg", "scaled"),
-        "rep_duration_s": ("duration_s", "offset"),
+        "rep_duration_s": ("duration_s", "scaled"),
     },
 }
 
@@ -73,7 +75,8 @@ TRUTH = {
 #: The views a scaled metric's gain is fitted in: where its check reads it (elsewhere the
 #: picture shows something else: the hip line seen side-on does not show hip opening).
 GAIN_VIEWS = {"hips_shoulders_tilt_img_deg": ("rear",),
-              "pelvis_tilt_change_img_deg": ("oblique",)}
+              "pelvis_tilt_change_img_deg": ("oblique",),
+              "rep_duration_s": ("side",)}
 
 
 def true_camera(spec_path: Path) -> tuple[float, float]:
@@ -172,13 +175,11 @@ def error_tables(readings: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
     for key, group in sorted(groups.items()):
         value = np.array([r["value"] for r in group])
         truth = np.array([r["truth"] for r in group])
-        gain, offset = 1.0, 0.0
+        gain = 1.0
         fit = np.array([r["view"] in GAIN_VIEWS.get(key[1], ()) for r in group])
         if group[0]["relation"] == "scaled" and truth[fit].any():
             gain = float(np.dot(value[fit], truth[fit]) / np.dot(truth[fit], truth[fit]))
-        if group[0]["relation"] == "offset":
-            offset = float(np.median(value - truth))
-        error = np.abs(value - gain * truth - offset)
+        error = np.abs(value - gain * truth)
         angle = np.array([r["off_side"] for r in group])
         p90, counts = [], []
         low = -math.inf
@@ -188,7 +189,7 @@ def error_tables(readings: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
             counts.append(int(inside.sum()))
             p90.append(float(np.percentile(error[inside], 90)) if inside.sum() >= MIN_REPS
                        else math.nan)
-        tables[key] = {"gain": gain, "offset": offset, "p90": p90, "reps": counts,
+        tables[key] = {"gain": gain, "p90": p90, "reps": counts,
                        "n": len(group), "widest_deg": float(np.nanmax(angle)),
                        "views": sorted({r["view"] for r in group})}
     return tables
@@ -211,8 +212,6 @@ def main() -> None:
         how = ""
         if table["gain"] != 1.0:
             how = f", the truth scaled by {table['gain']:.2f}"
-        if table["offset"]:
-            how = f", less the timing offset of {table['offset']:.2f} s"
         gain = f", truth_gain={table['gain']:.2f}" if table["gain"] != 1.0 else ""
         print(f"# {exercise} {metric}: {table['n']} reps{how}, read in"
               f" {', '.join(table['views'])} views, at most {table['widest_deg']:.0f} degrees"
