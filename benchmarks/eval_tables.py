@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 MEASURES = ("exercise_recognised", "rep_count_exact", "good_reps_exact",
-            "clean_clips_with_a_fault", "declined_naming_the_exercise")
+            "good_reps_right_within_margins", "clean_clips_with_a_fault",
+            "declined_naming_the_exercise")
 
 
 def rate_cell(value: dict[str, Any] | None) -> str:

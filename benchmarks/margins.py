@@ -23,7 +23,7 @@ label by time, and compares:
 It prints the camera-angle errors and, per metric, the 90th percentile of the absolute
 error over the reps filmed from the views some check reads the metric in, in bins of the
 *estimated* angle from side-on (what a margin is looked up by, so the
-angle's own error is folded in), as ``ErrorTable`` literals for the exercise modules.
+angle's own error is folded in), as ``measured_on_tuning(...)`` tables for the exercise modules.
 
     python benchmarks/margins.py SPLIT [SPLIT ...] [--json out.json]
 """
@@ -43,10 +43,11 @@ import numpy as np
 from formcheck.devtools.synth.spec import load_spec
 from formcheck.drivers.file import analyse_recording
 from formcheck.exercises import EXERCISES
+from formcheck.exercises.base import MARGIN_BINS_DEG
 from formcheck.pose.series import PoseRecording
 
 #: The angle bins (upper edges, degrees from side-on) of the error tables.
-BINS = (25.0, 60.0, 90.0)
+BINS = MARGIN_BINS_DEG
 #: Fewer reps than this in a bin: no margin is given there (the worst measured one is used).
 MIN_REPS = 5
 #: metric -> (the label's truth key, how the reading relates to it: "same" scale, "scaled"
@@ -206,9 +207,10 @@ def main() -> None:
                                            indent=1))
     print("\n".join(camera_table(cameras)))
     print()
-    names = ", ".join(s.name for s in options.splits)
+    print(f"# measured on {', '.join(s.name for s in options.splits)},"
+          f" {date.today().isoformat()} (formcheck.exercises.base.MEASURED_ON_TUNING says so)")
     for (exercise, metric), table in error_tables(readings).items():
-        p90 = ", ".join("math.nan" if math.isnan(p) else f"{p:.2f}" for p in table["p90"])
+        p90 = ", ".join("NAN" if math.isnan(p) else f"{p:.2f}" for p in table["p90"])
         how = ""
         if table["gain"] != 1.0:
             how = f", the truth scaled by {table['gain']:.2f}"
@@ -216,10 +218,7 @@ def main() -> None:
         print(f"# {exercise} {metric}: {table['n']} reps{how}, read in"
               f" {', '.join(table['views'])} views, at most {table['widest_deg']:.0f} degrees"
               " off side-on")
-        print(f"ErrorTable(off_side_deg={BINS}, p90=({p90}), reps={tuple(table['reps'])}{gain},\n"
-              f"           source=\"measured with benchmarks/margins.py on {names}"
-              f" ({date.today().isoformat()}): the 90th percentile of |reading - truth|"
-              f"{how}, by the estimated angle from side-on\")")
+        print(f"measured_on_tuning(({p90}), {tuple(table['reps'])}{gain})")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def fault_message(check: Check, value: float, margin: float) -> str:
     """The fault in words, with the limit and the margin it was past."""
     limit = f"limit {_number(check.limit, check.unit)}"
     if margin > 0:
-        limit += f", {_within(margin, check.unit)}"
+        limit += f", measured to within {_number(margin, check.unit)}"
     return f"{_message(check, value)} ({limit})"
 
 

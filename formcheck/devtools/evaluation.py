@@ -75,6 +75,10 @@ class ClipScore:
     #: Reps graded with a borderline check (counted as good: a borderline never stops
     #: the count).
     borderline_reps: int = 0
+    #: The good-rep count is between the label's (every labelled fault stops the count) and
+    #: the count to the first labelled fault clear of its margin (a fault within the margin
+    #: graded borderline does not stop it).
+    good_within_margins: bool | None = None
 
     @property
     def graded_right(self) -> bool:
@@ -150,6 +154,8 @@ class Evaluation:
             "rep_count_exact": self._rate([c.reps_exact for c in clips]),
             "rep_count_mean_abs_error": round(sum(errors) / len(errors), 3) if errors else None,
             "good_reps_exact": self._rate([c.good_exact for c in clips]),
+            "good_reps_right_within_margins": self._rate([c.good_within_margins
+                                                          for c in clips]),
             "clean_clips_with_a_fault": self._rate([c.clean_clip_faulted for c in clips]),
             "other_not_graded": self._rate([c.predicted_exercise == "other" for c in clips
                                             if c.label_exercise == "other"]),
@@ -233,16 +239,26 @@ def _view_of(clip: dict[str, Any]) -> View | None:
         return None
 
 
-def visible_good_reps(clip: dict[str, Any]) -> int | None:
-    """Good reps before the first labelled fault that the clip's view can show."""
+def visible_good_reps(clip: dict[str, Any], clear_from_deg: float | None = None) -> int | None:
+    """Good reps before the first labelled fault that the clip's view can show; with
+    ``clear_from_deg`` (the camera's estimated angle from side-on), before the first such
+    fault that is also past its limit by the margin from there (a fault within the margin
+    may be graded borderline, which does not stop the count)."""
     view, exercise = _view_of(clip), EXERCISES.get(clip["exercise"])
     reps = clip.get("reps")
     if view is None or exercise is None or reps is None:
         return clip.get("good_reps")
     shown = {check.code for check in applicable(exercise.checks, view)}
+
+    def stops(fault: dict[str, Any]) -> bool:
+        if fault["code"] not in shown:
+            return False
+        return clear_from_deg is None or _clear(
+            fault["code"], (fault.get("magnitude"), fault.get("unit")), clear_from_deg) is not False
+
     ordered = sorted(reps, key=lambda rep: rep["index"])
     return next((n for n, rep in enumerate(ordered)
-                 if any(f["code"] in shown for f in rep.get("faults", []))), len(ordered))
+                 if any(stops(f) for f in rep.get("faults", []))), len(ordered))
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -355,6 +371,7 @@ def evaluate(labels_path: Path, analyse: Analyse,
             allowed = set(accept) if accept else {label_total}
             reps_exact = report.total_reps in allowed
         label_good = visible_good_reps(clip)
+        label_good_clear = visible_good_reps(clip, report.camera.off_side_deg)
         all_good = label_good is not None and label_total is not None and label_good == label_total
         score = ClipScore(
             file=clip["file"],
@@ -378,6 +395,9 @@ def evaluate(labels_path: Path, analyse: Analyse,
             declined=(None if label_exercise == "other"
                       else not report.graded and report.exercise == label_exercise),
             borderline_reps=sum(1 for r in report.reps if r.borderline),
+            good_within_margins=(label_good <= report.good_reps <= label_good_clear
+                                 if label_good is not None and label_good_clear is not None
+                                 and label_exercise != "other" else None),
         )
         if clip.get("reps") is not None and label_exercise != "other":
             score_faults(report, clip["reps"], evaluation.faults)

@@ -38,6 +38,15 @@ def check_label(code: str) -> str:
     return code.split(".", 1)[-1].replace("_", " ")
 
 
+#: The camera-angle bins of the error tables: upper edges, degrees from side-on.
+MARGIN_BINS_DEG = (25.0, 60.0, 90.0)
+#: Where the exercises' error tables come from.
+MEASURED_ON_TUNING = ("benchmarks/margins.py on the rendered tuning split (56 clips, 15"
+                      " analysed frames a second), 2026-12-03")
+#: A bin with too few reps to give a margin.
+NAN = float("nan")
+
+
 @dataclass(frozen=True)
 class ErrorTable:
     """How well a check's metric is read, by the camera's angle from side-on (as
@@ -77,6 +86,12 @@ class ErrorTable:
             if off_side_deg <= edge:
                 return p90 if math.isfinite(p90) else worst
         return worst
+
+
+def measured_on_tuning(p90: tuple[float, ...], reps: tuple[int, ...], *,
+                       truth_gain: float = 1.0) -> ErrorTable:
+    """An error table measured on the tuning split, in the :data:`MARGIN_BINS_DEG` bins."""
+    return ErrorTable(MARGIN_BINS_DEG, p90, reps, MEASURED_ON_TUNING, truth_gain)
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,8 @@ def test_a_reading_past_the_limit_within_the_margin_is_borderline(
     if graded.faults:
         margin = graded.faults[0].margin
         assert margin == _TABLE.margin(off_side)
-        assert f"within {margin:.0f} degrees from this camera angle" in graded.faults[0].message
+        assert graded.faults[0].message.endswith(
+            f"(limit 90 degrees, measured to within {margin:.0f} degrees)")
     if graded.borderline:
         near = graded.borderline[0]
         assert (near.value, near.limit, near.margin) == (value, 90.0, _TABLE.margin(off_side))

@@ -240,6 +240,43 @@ def test_clear_faults_borderlines_and_false_faults_are_scored_apart(
     assert summary["borderline_reps"] == 2
     # The borderline first rep is good: one good rep, as labelled.
     assert summary["good_reps_exact"] == {"ok": 1, "of": 1, "rate": 1.0}
+    assert summary["good_reps_right_within_margins"] == {"ok": 1, "of": 1, "rate": 1.0}
+
+
+def test_a_fault_within_the_margin_graded_borderline_may_let_the_count_go_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = ErrorTable(off_side_deg=(90.0,), p90=(5.0,), reps=(40,), source="a test table")
+    bridge = EXERCISES["bridge"]
+    checks = tuple(replace(c, error=table) if c.code == "bridge.hyperextension" else c
+                   for c in bridge.checks)
+    monkeypatch.setitem(EXERCISES, "bridge", replace(bridge, checks=checks))
+    code = "bridge.hyperextension"
+
+    def rep(index: int, magnitude: float | None) -> dict:
+        faults = [] if magnitude is None else [{"code": code, "magnitude": magnitude,
+                                               "unit": "deg"}]
+        return {"index": index, "start_s": 4 * index, "end_s": 4 * index + 3, "faults": faults}
+
+    # Rep 2 is 2 degrees past the limit (within the 5 of the margin), rep 3 clear of it.
+    labels = _labels(tmp_path, [{
+        "file": "a.mp4", "exercise": "bridge", "view": "side", "total_reps": 3,
+        "good_reps": 1, "first_bad_rep": 2,
+        "reps": [rep(1, None), rep(2, 197.0), rep(3, 215.0)]}])
+    info = VideoInfo(str(tmp_path / "a.mp4"), 640, 480, 30.0, 16.0, 480, "h264")
+
+    def graded(good: int) -> Report:
+        reps = tuple(GradedRep(Rep(i, 4 * i + 0.1, 4 * i + 1.5, 4 * i + 2.9, 0.0, 50.0),
+                               () if i <= good else (Fault(code, 210.0, 195.0, "deg", 4 * i,
+                                                           "hyperextension", "", 5.0),),
+                               (), {}) for i in (1, 2, 3))
+        return Report("graded", info, "bridge", view="side", reps=reps,
+                      camera=CameraAngle(5.0, 20.0, 0.9, 40))
+
+    for good, exact, within in ((1, True, True), (2, False, True), (3, False, False),
+                                (0, False, False)):
+        summary = evaluate(labels, lambda path, exercise, g=good: graded(g)).summary()
+        assert summary["good_reps_exact"]["ok"] == int(exact), good
+        assert summary["good_reps_right_within_margins"]["ok"] == int(within), good
 
 
 def test_a_code_with_two_limits_is_clear_past_either() -> None:
