@@ -107,7 +107,7 @@ def borderline_message(check: Check, value: float, margin: float,
     from this camera angle: film from the side, camera at hip height, to be sure``."""
     message = (f"borderline {check_label(check.code)}: {_number(value, check.unit)} against"
                f" {_number(check.limit, check.unit)}, {_within(margin, check.unit)}")
-    return f"{message}: {to_be_sure} to be sure" if to_be_sure else message
+    return f"{message}: {to_be_sure}, to be sure" if to_be_sure else message
 
 
 def best_filming(exercise: Exercise, check: Check) -> str | None:

@@ -7,9 +7,17 @@ from dataclasses import replace
 
 import pytest
 
-from formcheck.analysis.grading import Borderline, Fault, GradedRep, Tally, grade_rep
+from formcheck.analysis.grading import (
+    Borderline,
+    Fault,
+    GradedRep,
+    Tally,
+    best_filming,
+    borderline_message,
+    grade_rep,
+)
 from formcheck.analysis.prescription import SET_BREAK_S, advice
-from formcheck.exercises import Exercise, Measurement, Setup, View
+from formcheck.exercises import EXERCISES, Exercise, Measurement, Setup, View
 from formcheck.exercises.base import ErrorTable
 from formcheck.signals.camera import CameraAngle
 from formcheck.signals.reps import Rep
@@ -163,3 +171,12 @@ def test_a_borderline_rep_does_not_stop_the_count() -> None:
     tally.add(_graded(2, 4.0, False))
     tally.add(_graded(3, 8.0, True))
     assert (tally.good_reps, tally.first_bad) == (2, 3)
+
+
+def test_a_borderline_message_gives_reading_limit_margin_and_how_to_film() -> None:
+    sldl = EXERCISES["sldl"]
+    check = next(c for c in sldl.checks if c.code == "sldl.stance_knee_bend")
+    message = borderline_message(check, 58.0, 6.31, best_filming(sldl, check))
+    assert message == ("borderline stance knee bend: 58 degrees against 55 degrees, measured"
+                       " to within 6 degrees from this camera angle: film from the side,"
+                       " camera at hip height, whole body in frame, to be sure")
