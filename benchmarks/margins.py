@@ -208,7 +208,7 @@ def main() -> None:
     print("\n".join(camera_table(cameras)))
     print()
     print(f"# measured on {', '.join(s.name for s in options.splits)},"
-          f" {date.today().isoformat()} (formcheck.exercises.base.MEASURED_ON_TUNING says so)")
+          f" {date.today().isoformat()}")
     for (exercise, metric), table in error_tables(readings).items():
         p90 = ", ".join("NAN" if math.isnan(p) else f"{p:.2f}" for p in table["p90"])
         how = ""

@@ -205,7 +205,12 @@ class Report:
         plural = "s" if good != 1 else ""
         first_bad = self.first_bad_rep
         if first_bad is None:
-            return f"{good} good rep{plural}: every rep had good form."
+            near = [r for r in self.reps if r.borderline]
+            if not near:
+                return f"{good} good rep{plural}: every rep had good form."
+            which = ", ".join(str(r.rep.index) for r in near)
+            return (f"{good} good rep{plural}, with {len(near)} borderline (rep"
+                    f"{'s' if len(near) > 1 else ''} {which}): {near[0].borderline[0].message}.")
         fault = self.reps[first_bad - 1].faults[0]
         return (f"{good} good rep{plural}; the count stopped at rep {first_bad}:"
                 f" {fault.message}. {fault.cue[:1].upper()}{fault.cue[1:]}.")
