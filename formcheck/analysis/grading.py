@@ -97,6 +97,13 @@ def _number(value: float, unit: str) -> str:
     return f"{value:.2f}"
 
 
+def _limit(limit: float, unit: str) -> str:
+    """A limit in words, to its tenth when it has one: ``55 degrees``, ``6.5 degrees``."""
+    if unit == "deg" and abs(limit - round(limit)) >= 0.05:
+        return f"{limit:.1f} degrees"
+    return _number(limit, unit)
+
+
 def _within(margin: float, unit: str) -> str:
     return f"measured to within {_number(margin, unit)} from this camera angle"
 
@@ -106,7 +113,7 @@ def borderline_message(check: Check, value: float, margin: float,
     """``borderline stance knee bend: 57 degrees against 55, measured to within 6 degrees
     from this camera angle: film from the side, camera at hip height, to be sure``."""
     message = (f"borderline {check_label(check.code)}: {_number(value, check.unit)} against"
-               f" {_number(check.limit, check.unit)}, {_within(margin, check.unit)}")
+               f" {_limit(check.limit, check.unit)}, {_within(margin, check.unit)}")
     return f"{message}: {to_be_sure}, to be sure" if to_be_sure else message
 
 
@@ -122,7 +129,7 @@ def best_filming(exercise: Exercise, check: Check) -> str | None:
 
 def fault_message(check: Check, value: float, margin: float) -> str:
     """The fault in words, with the limit and the margin it was past."""
-    limit = f"limit {_number(check.limit, check.unit)}"
+    limit = f"limit {_limit(check.limit, check.unit)}"
     if margin > 0:
         limit += f", measured to within {_number(margin, check.unit)}"
     return f"{_message(check, value)} ({limit})"

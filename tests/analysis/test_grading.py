@@ -180,3 +180,11 @@ def test_a_borderline_message_gives_reading_limit_margin_and_how_to_film() -> No
     assert message == ("borderline stance knee bend: 58 degrees against 55 degrees, measured"
                        " to within 6 degrees from this camera angle: film from the side,"
                        " camera at hip height, whole body in frame, to be sure")
+
+
+def test_a_limit_with_a_tenth_is_said_with_it() -> None:
+    sldl = EXERCISES["sldl"]
+    check = next(c for c in sldl.checks if c.code == "sldl.hip_opening")
+    assert check.limit == 6.5
+    assert borderline_message(check, 7.2, 5.9).startswith(
+        "borderline hip opening: 7 degrees against 6.5 degrees, measured to within 6 degrees")
