@@ -71,10 +71,14 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 def left_right_axis(world_m: np.ndarray) -> np.ndarray:
-    """``(T, 3)`` the body's left-right axis: the shoulder and hip lines, averaged (metres)."""
+    """``(T, 3)`` the body's left-right axis: the shoulder and hip lines, averaged (metres).
+    A hip line pointing against the shoulder line (the model has swapped the hips' left and
+    right, or only the legs were swapped back) is turned round first: summed as they come,
+    the two would cancel and read as a camera straight in front."""
     shoulders = world_m[:, SHOULDER[0]] - world_m[:, SHOULDER[1]]
     hips = world_m[:, HIP[0]] - world_m[:, HIP[1]]
-    return (shoulders + hips) / 2.0
+    against = np.sum(shoulders * hips, axis=-1, keepdims=True) < 0
+    return (shoulders + np.where(against, -hips, hips)) / 2.0
 
 
 def off_side_deg(world_m: np.ndarray) -> np.ndarray:

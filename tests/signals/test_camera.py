@@ -101,3 +101,11 @@ def test_the_watch_keeps_only_its_window_of_the_past() -> None:
     later.t_s = later.t_s + 2.0
     watch.add(later, np.ones(60, bool))  # 60 degrees off side-on, 2-4 s
     assert watch.estimate().off_side_deg == pytest.approx(60.0, abs=0.5)
+
+
+def test_a_hip_line_swapped_against_the_shoulders_does_not_read_as_front_on() -> None:
+    world = _world(20.0, 8.0)
+    swapped = world.copy()
+    swapped[:, [HIP[0], HIP[1]]] = world[:, [HIP[1], HIP[0]]]
+    assert off_side_deg(swapped) == pytest.approx(off_side_deg(world), abs=1e-6)
+    assert elevation_deg(swapped, lying=False) == pytest.approx(8.0, abs=1e-6)
