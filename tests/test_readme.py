@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -30,6 +31,21 @@ def test_readme_row_matches_the_check(check) -> None:  # type: ignore[no-untyped
         assert views == ", ".join(v.value for v in View if v in check.views)
     else:
         assert check.views == frozenset(View)
+
+
+@pytest.mark.parametrize("check", [c for e in EXERCISES.values() for c in e.checks
+                                   if c.error is not None],
+                         ids=lambda c: f"{c.code}:{c.metric}:{c.fault_when}")
+def test_readme_margins_are_the_checks(check) -> None:  # type: ignore[no-untyped-def]
+    """The "measured to within" cell gives every measured bin of the check's error table in
+    the views it is judged from (to 0, 1 or 2 decimals)."""
+    cell = _row(check.code).split("|")[-3]
+    for i, (edge, p90) in enumerate(zip(check.error.off_side_deg, check.error.p90,
+                                        strict=True)):
+        judged = check.max_off_side_deg is None or edge <= check.max_off_side_deg
+        coarse = i > 0 and "too coarse" in cell  # oblique: skipped, the cell says why
+        if math.isfinite(p90) and judged and not coarse:
+            assert any(f"{p90:.{d}f}" in cell for d in (0, 1, 2)), (check.code, p90, cell)
 
 
 def test_readme_gives_the_install_and_test_commands() -> None:
