@@ -197,15 +197,20 @@ def test_faults_are_also_counted_by_view(tmp_path: Path) -> None:
     assert evaluation.faults["sldl.stance_knee_bend"].tp == 1
 
 
-def test_clear_faults_borderlines_and_false_faults_are_scored_apart(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Hyperextension (fault above 195 degrees) read to within 5 degrees side-on.
+@pytest.fixture
+def hyperextension_to_within_5(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Hyperextension (fault above 195 degrees) read to within 5 degrees from any angle."""
     table = ErrorTable(off_side_deg=(90.0,), p90=(5.0,), reps=(40,), source="a test table")
     bridge = EXERCISES["bridge"]
     checks = tuple(replace(c, error=table) if c.code == "bridge.hyperextension" else c
                    for c in bridge.checks)
     monkeypatch.setitem(EXERCISES, "bridge", replace(bridge, checks=checks))
-    code = "bridge.hyperextension"
+    return "bridge.hyperextension"
+
+
+def test_clear_faults_borderlines_and_false_faults_are_scored_apart(
+        tmp_path: Path, hyperextension_to_within_5: str) -> None:
+    code = hyperextension_to_within_5
 
     def rep(index: int, start: float, magnitude: float | None) -> dict:
         faults = [] if magnitude is None else [{"code": code, "magnitude": magnitude,
@@ -244,13 +249,8 @@ def test_clear_faults_borderlines_and_false_faults_are_scored_apart(
 
 
 def test_a_fault_within_the_margin_graded_borderline_may_let_the_count_go_on(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    table = ErrorTable(off_side_deg=(90.0,), p90=(5.0,), reps=(40,), source="a test table")
-    bridge = EXERCISES["bridge"]
-    checks = tuple(replace(c, error=table) if c.code == "bridge.hyperextension" else c
-                   for c in bridge.checks)
-    monkeypatch.setitem(EXERCISES, "bridge", replace(bridge, checks=checks))
-    code = "bridge.hyperextension"
+        tmp_path: Path, hyperextension_to_within_5: str) -> None:
+    code = hyperextension_to_within_5
 
     def rep(index: int, magnitude: float | None) -> dict:
         faults = [] if magnitude is None else [{"code": code, "magnitude": magnitude,
