@@ -260,11 +260,15 @@ def bridge_series(script: Script, *, oblique: bool = False,
         phase, rep = _phase(float(t), spans)
         rep_or_default = rep or BridgeRep()
         offset = np.array([10.0, -4.0])
+        # The far side's depth: side-on the hip line runs mostly along the line of sight
+        # (about 10 degrees off side-on, as the camera module reads it); obliquely about 45.
+        depth_m = 0.35
         if oblique:
             tilt = math.radians(25.0 + phase * rep_or_default.pelvis_tilt_deg)
             offset = 50.0 * np.array([math.cos(tilt), math.sin(tilt)])
+            depth_m = 50.0 / PX_PER_M
         samples.append(_sample(float(t), bridge_points(phase, rep, single_leg=single_leg),
-                               offset))
+                               offset, depth_m=depth_m))
     return PoseSeries.from_samples(samples, WIDTH, HEIGHT)
 
 

@@ -32,7 +32,7 @@ def test_good_reps_have_no_faults() -> None:
     ("fault", "code"),
     [
         (HingeRep(knee_flexion_deg=70), "sldl.stance_knee_bend"),
-        (HingeRep(leg_drop_deg=40), "sldl.leg_trunk_misalign"),
+        (HingeRep(leg_drop_deg=50), "sldl.leg_trunk_misalign"),  # 30 + a margin of 11.9
         (HingeRep(touch_s=0.5), "sldl.touch_down"),
         (HingeRep(depth_deg=35), "sldl.partial_range"),
         (HingeRep(duration_s=0.8), "sldl.rushed"),
@@ -48,9 +48,14 @@ def test_each_side_view_fault_is_caught_at_its_rep(fault: HingeRep, code: str) -
 
 
 def test_rear_view_hip_opening_is_caught() -> None:
-    report = _grade([HingeRep(), HingeRep(pelvis_tilt_deg=15)], View.REAR)
+    # Past the picture's limit of 6.5 degrees by more than its margin from behind (5.9):
+    # a tilt of 25 reads 19; one of 9 reads 7.
+    report = _grade([HingeRep(), HingeRep(pelvis_tilt_deg=25)], View.REAR)
     assert report.total_reps == 2
     assert _codes(report) == [set(), {"sldl.hip_opening"}]
+    near = _grade([HingeRep(), HingeRep(pelvis_tilt_deg=9)], View.REAR)
+    assert _codes(near) == [set(), set()]
+    assert [b.code for b in near.reps[1].borderline] == ["sldl.hip_opening"]
 
 
 def test_a_rep_the_pose_model_drew_upside_down_is_not_judged_on_its_landmarks() -> None:
@@ -99,18 +104,23 @@ def test_rear_view_skips_what_it_cannot_see() -> None:
 
 
 @pytest.mark.parametrize("check", [c for c in CHECKS if c.metric == "stance_knee_flexion_img_deg"])
-def test_stance_knee_exactly_at_the_limit_passes_and_just_over_fails(check) -> None:  # type: ignore[no-untyped-def]
+def test_stance_knee_at_the_limit_passes_just_over_is_borderline_past_the_margin_fails(check) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
     at_limit = _grade([HingeRep(knee_flexion_deg=check.limit)])
     assert at_limit.reps[0].metrics[check.metric] == pytest.approx(check.limit, abs=0.01)
-    assert at_limit.reps[0].good
+    assert at_limit.reps[0].good and not at_limit.reps[0].borderline
     over = _grade([HingeRep(knee_flexion_deg=check.limit + 0.5)])
-    assert not over.reps[0].good
+    assert over.reps[0].good and [b.code for b in over.reps[0].borderline] == [check.code]
+    margin = check.margin(at_limit.camera.off_side_deg)
+    assert not _grade([HingeRep(knee_flexion_deg=check.limit + margin + 0.5)]).reps[0].good
 
 
 def test_partial_range_at_the_limit_passes() -> None:
-    limit = next(c.limit for c in CHECKS if c.code == "sldl.partial_range")
-    assert _grade([HingeRep(depth_deg=limit)]).reps[0].good
-    assert not _grade([HingeRep(depth_deg=limit - 0.5)]).reps[0].good
+    check = next(c for c in CHECKS if c.code == "sldl.partial_range")
+    at_limit = _grade([HingeRep(depth_deg=check.limit)]).reps[0]
+    assert at_limit.good and not at_limit.borderline
+    near = _grade([HingeRep(depth_deg=check.limit - 0.5)]).reps[0]
+    assert near.good and [b.code for b in near.borderline] == [check.code]
+    assert not _grade([HingeRep(depth_deg=check.limit - 10.0)]).reps[0].good  # margin 4.9
 
 
 def test_every_check_has_a_source_and_a_unit() -> None:

@@ -589,7 +589,8 @@ def test_tones_and_number_words() -> None:
 
 #: Short sample clips: two bridges whose count stops at rep 2 (a single-leg one from an
 #: oblique view, a double one from the side), and a rear-view hinge (graded with
-#: --exercise sldl, as its label says).
+#: --exercise sldl, as its label says) whose hip openings are within their margin: graded
+#: borderline, so its report has borderlines and no bad rep.
 EQUALITY_CLIPS = [("bridge_single_leg_pelvic_drop_oblique.mp4", "auto"),
                   ("bridge_side_incomplete_lockout.mp4", "auto"),
                   ("sldl_rear_hip_opening.mp4", "sldl")]
@@ -610,7 +611,8 @@ def test_live_fast_gives_the_same_report_as_analyse(tmp_path: Path, clip: str,
                                str(report_path), "--exercise", exercise, "--quiet"])
     assert live.exit_code == 0, live.output
     expected, got = json.loads(offline.stdout), json.loads(report_path.read_text())
-    assert got["total_reps"] > 0 and got["first_bad_rep"] is not None
+    assert got["total_reps"] > 0
+    assert got["first_bad_rep"] is not None or any(r["borderline"] for r in got["reps"])
     # Nothing differs for a file, not even the provenance: the same path, the same
     # sha256 of the clip and of the model, the same settings digest. (A camera's report
     # says camera:N and has no source_sha256.)
