@@ -23,7 +23,7 @@ from formcheck.analysis.grading import (
     good_before_stop,
 )
 from formcheck.analysis.outcome import Glance, glance
-from formcheck.exercises import View, title_of
+from formcheck.exercises import View, check_label, title_of
 from formcheck.signals.camera import UNKNOWN as UNKNOWN_CAMERA
 from formcheck.signals.camera import CameraAngle
 from formcheck.signals.reps import Rep
@@ -209,8 +209,12 @@ class Report:
             if not near:
                 return f"{good} good rep{plural}: every rep had good form."
             which = ", ".join(str(r.rep.index) for r in near)
+            checks = ", ".join(dict.fromkeys(check_label(b.code) for r in near
+                                             for b in r.borderline))
             return (f"{good} good rep{plural}, with {len(near)} borderline (rep"
-                    f"{'s' if len(near) > 1 else ''} {which}): {near[0].borderline[0].message}.")
+                    f"{'s' if len(near) > 1 else ''} {which}): {checks} read past the limit"
+                    " by less than this camera angle's measurement error; see each rep for"
+                    " how to film to be sure.")
         fault = self.reps[first_bad - 1].faults[0]
         return (f"{good} good rep{plural}; the count stopped at rep {first_bad}:"
                 f" {fault.message}. {fault.cue[:1].upper()}{fault.cue[1:]}.")

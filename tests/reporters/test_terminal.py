@@ -47,10 +47,9 @@ def test_a_borderline_rep_is_good_and_says_its_reading_margin_and_how_to_film() 
     report = Report(Status.GRADED, VideoInfo("clip.mp4", 640, 480, 30.0, 7.0, 210, "h264"),
                     "bridge", view="side", reps=reps)
     assert report.good_reps == 2  # a borderline rep does not stop the count
-    assert report.verdict == ("2 good reps, with 1 borderline (rep 1): borderline"
-                              " hyperextension: 198 degrees against 195, measured to within 8"
-                              " degrees from this camera angle: film from the side, camera at"
-                              " hip height, to be sure.")
+    assert report.verdict == ("2 good reps, with 1 borderline (rep 1): hyperextension read"
+                              " past the limit by less than this camera angle's measurement"
+                              " error; see each rep for how to film to be sure.")
     row = next(line for line in _printed(report) if line.lstrip().startswith("1 "))
     assert "good (borderline)" in row
     assert "198 degrees against 195, measured to within 8 degrees" in row
