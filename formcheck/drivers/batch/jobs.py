@@ -182,16 +182,7 @@ class BatchSettings:
     person_from_folder: bool = False
 
     def __post_init__(self) -> None:
-        if self.workers is not None and self.workers < 1:
-            raise UsageError(f"--workers {self.workers}: use 1 or more")
-        if self.scheduler is not None:
-            if self.workers is not None:
-                raise UsageError("--workers is for the local pool: with --scheduler, the"
-                                 " cluster's workers grade (local:N starts N)")
-            local_workers(self.scheduler)  # a bad local:N fails here
-            if "://" not in self.scheduler and not self.scheduler.startswith("local:"):
-                raise UsageError(f"--scheduler {self.scheduler} is not valid, use"
-                                 " tcp://HOST:PORT or local:N")
+        check_workers(self.workers, self.scheduler)
         if self.timeout_factor < 0 or self.timeout_base_s <= 0:
             raise UsageError("--timeout-factor must be 0 or more")
         if self.results.exists() and not self.results.is_dir():
@@ -200,6 +191,22 @@ class BatchSettings:
         if results == inbox or inbox in results.parents:
             raise UsageError(f"-o {self.results}: put the results outside the inbox"
                              f" {self.inbox}, or they would be searched as clips")
+
+
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """Refuse ``--workers`` below 1, ``--workers`` with ``--scheduler``, and a scheduler
+    that is neither ``tcp://HOST:PORT`` (any ``://`` address) nor ``local:N``."""
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers}: use 1 or more")
+    if scheduler is None:
+        return
+    if workers is not None:
+        raise UsageError("--workers is for the local pool: with --scheduler, the"
+                         " cluster's workers grade (local:N starts N)")
+    local_workers(scheduler)  # a bad local:N fails here
+    if "://" not in scheduler and not scheduler.startswith("local:"):
+        raise UsageError(f"--scheduler {scheduler} is not valid, use tcp://HOST:PORT or"
+                         " local:N")
 
 
 def local_workers(scheduler: str) -> int | None:

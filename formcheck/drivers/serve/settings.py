@@ -8,7 +8,7 @@ from pathlib import Path
 from formcheck.drivers.batch.jobs import (
     DEFAULT_TIMEOUT_BASE_S,
     DEFAULT_TIMEOUT_FACTOR,
-    local_workers,
+    check_workers,
 )
 from formcheck.errors import UsageError
 from formcheck.pose.model import DEFAULT_MODEL
@@ -63,16 +63,7 @@ class ServeSettings:
     forwarded_allow_ips: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
-        if self.workers is not None and self.workers < 1:
-            raise UsageError(f"--workers {self.workers}: use 1 or more")
-        if self.scheduler is not None:
-            if self.workers is not None:
-                raise UsageError("--workers is for the local pool: with --scheduler, the"
-                                 " cluster's workers grade (local:N starts N)")
-            local_workers(self.scheduler)
-            if "://" not in self.scheduler and not self.scheduler.startswith("local:"):
-                raise UsageError(f"--scheduler {self.scheduler} is not valid, use"
-                                 " tcp://HOST:PORT or local:N")
+        check_workers(self.workers, self.scheduler)
         if self.max_upload_mb <= 0 or self.max_duration_s <= 0:
             raise UsageError("--max-upload-mb and --max-duration-s must be above 0")
         if self.uploads_per_hour < 1:
